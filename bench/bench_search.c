@@ -1,0 +1,762 @@
+/* bench_search: generate N patients, then time search, start-up, memory and terminal bytes of vigie. */
+#include "store/db.h"
+#include "store/names.h"
+#include "store/patients.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEARCH_LIMIT 500      /* what screens/search.c asks for */
+#define START_RUNS 10
+#define DOWN_MOVES 10
+#define QUIET_MS 150.0        /* no byte for this long: the program has finished drawing */
+#define FIRST_BYTE_MS 2000.0  /* a slow search may take long before its first byte */
+#define STEP_MS 5000.0        /* no step may wait longer than this: the benchmark never hangs */
+#define MAX_QUERIES 64
+
+struct options {
+	const char *vigie;
+	const char *db;
+	long patients;
+	unsigned long long seed;
+};
+
+struct samples {
+	double *v;
+	size_t n, cap;
+};
+
+/* One child vigie on a pseudo-terminal and everything it wrote. */
+struct session {
+	pid_t pid;
+	int fd;
+	double t0;      /* ms, just before the fork */
+	char *out;
+	size_t len, cap;
+	int eof;
+};
+
+/* What one key press caused: bytes, and when the first and last of them came. */
+struct burst {
+	size_t bytes;
+	double first_ms, last_ms;   /* from the write; first_ms < 0 when nothing came */
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void samples_push(struct samples *s, double v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		double *nv = realloc(s->v, cap * sizeof *nv);
+		if (!nv) {
+			fprintf(stderr, "bench_search: out of memory\n");
+			exit(1);
+		}
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile: a value that was really measured, never an interpolation.
+ * -1 when there is no sample. */
+static double percentile(struct samples *s, unsigned pct)
+{
+	size_t rank;
+
+	if (!s->n)
+		return -1;
+	qsort(s->v, s->n, sizeof *s->v, cmp_double);
+	rank = (pct * s->n + 99) / 100;
+	return s->v[rank ? rank - 1 : 0];
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: bench_search --vigie PATH [--patients N] [--db PATH] [--seed S]\n"
+	      "  --vigie PATH    the vigie binary to run in a pseudo-terminal\n"
+	      "  --patients N    patients to generate (default 100000)\n"
+	      "  --db PATH       base to use; reused when it already holds N patients\n"
+	      "                  (default: a new base in a temporary directory)\n"
+	      "  --seed S        seed of the name generator (default 1)\n"
+	      "Prints figures next to their targets; never fails on time.\n",
+	      out);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->patients = 100000;
+	o->seed = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (!v) {
+			fprintf(stderr, "bench_search: unknown option or missing value: %s\n", a);
+			return -1;
+		}
+		i++;
+		if (!strcmp(a, "--vigie"))
+			o->vigie = v;
+		else if (!strcmp(a, "--db"))
+			o->db = v;
+		else if (!strcmp(a, "--patients"))
+			o->patients = strtol(v, &end, 10);
+		else if (!strcmp(a, "--seed"))
+			o->seed = strtoull(v, &end, 10);
+		else {
+			fprintf(stderr, "bench_search: unknown option %s\n", a);
+			return -1;
+		}
+		if (end && (*end || end == v)) {
+			fprintf(stderr, "bench_search: %s expects a number, not '%s'\n", a, v);
+			return -1;
+		}
+	}
+	if (!o->vigie || o->patients < 1) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the base ------------------------------------------------------------------------- */
+
+/* One transaction for all rows: per-row commits would time fsync, not the store. */
+static int generate(struct store *st, long n, unsigned long long seed)
+{
+	struct patient p;
+	double t0 = now_ms(), dt;
+	int rc;
+
+	patient_init(&p);
+	if ((rc = store_begin(st)) != 0)
+		goto fail;
+	for (long i = 0; i < n; i++) {
+		names_generate_patient(&seed, &p);
+		if ((rc = patient_insert(st, &p)) != 0) {
+			store_rollback(st);
+			goto fail;
+		}
+	}
+	if ((rc = store_commit(st)) != 0)
+		goto fail;
+	dt = (now_ms() - t0) / 1e3;
+	printf("generation: %ld patients in %.1f s (%.0f patients/s)\n", n, dt, n / dt);
+	patient_clear(&p);
+	return 0;
+fail:
+	fprintf(stderr, "bench_search: cannot create the patients: %s\n", st->err);
+	patient_clear(&p);
+	return -1;
+}
+
+/* A base holding other patients is refused rather than emptied: it may be a real one. */
+static int open_base(const struct options *o, const char *path, struct store **st)
+{
+	char err[512];
+	long long count;
+
+	if (store_open(path, STORE_OPEN_CREATE, st, err, sizeof err)) {
+		fprintf(stderr, "bench_search: cannot open %s: %s\n", path, err);
+		return -1;
+	}
+	store_set_user(*st, "bench");
+	count = patient_count(*st);
+	if (count == o->patients) {
+		printf("generation: reusing %s (%lld patients)\n", path, count);
+		return 0;
+	}
+	if (count != 0) {
+		fprintf(stderr, "bench_search: %s already holds %lld patients, not %ld; "
+			"give another --db file\n", path, count, o->patients);
+		store_close(*st);
+		*st = NULL;
+		return -1;
+	}
+	if (generate(*st, o->patients, o->seed)) {
+		store_close(*st);
+		*st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- in-process search latency -------------------------------------------------------- */
+
+/* Staff type in lower case; accented capitals are kept, the search folds them anyway. */
+static void add_query(char q[][64], size_t *n, const char *text)
+{
+	char *d;
+
+	if (*n >= MAX_QUERIES || !*text)
+		return;
+	d = q[(*n)++];
+	snprintf(d, 64, "%s", text);
+	for (; *d; d++)
+		if ((unsigned char)*d < 0x80)
+			*d = (char)tolower((unsigned char)*d);
+}
+
+/* A patient from the middle of the base gives a NIR and a "name first name" query that
+ * exist, whatever seed made the base. */
+static void add_patient_queries(struct store *st, char q[][64], size_t *n, long patients)
+{
+	struct patient p;
+	char text[256];
+
+	patient_init(&p);
+	for (long id = patients / 2; id <= patients; id++) {
+		if (patient_get(st, id, &p) || !p.nir[0])
+			continue;
+		snprintf(text, sizeof text, "%.13s", p.nir);   /* matricule without its key */
+		add_query(q, n, text);
+		snprintf(text, sizeof text, "%s %s", p.birth_name, p.first_name);
+		add_query(q, n, text);
+		break;
+	}
+	patient_clear(&p);
+}
+
+static size_t build_queries(struct store *st, char q[][64], long patients)
+{
+	size_t n = 0;
+
+	/* Spread over the lists: the head holds the commonest names, the tail the rarer. */
+	for (size_t i = 0; i < 24; i++)
+		add_query(q, &n, names_surnames[i * names_surnames_count / 24]);
+	for (size_t i = 0; i < 8; i++)
+		add_query(q, &n, names_first_f[i * names_first_f_count / 8]);
+	for (size_t i = 0; i < 8; i++)
+		add_query(q, &n, names_first_m[i * names_first_m_count / 8]);
+	add_query(q, &n, "12/03/1975");
+	add_query(q, &n, "1975");
+	add_query(q, &n, "martin marie");
+	add_patient_queries(st, q, &n, patients);
+	return n;
+}
+
+/* Type q character by character (UTF-8 aware); time == NULL is the warm-up pass. */
+static int type_query(struct store *st, const char *q, struct patient_hits *hits,
+		      struct samples *time, double *worst, char *worst_q)
+{
+	char prefix[64];
+	size_t len = strlen(q);
+
+	for (size_t k = 1; k <= len; k++) {
+		double t0, dt;
+
+		if (k < len && ((unsigned char)q[k] & 0xc0) == 0x80)
+			continue;   /* inside a multibyte character: not a keystroke yet */
+		memcpy(prefix, q, k);
+		prefix[k] = '\0';
+		t0 = now_ms();
+		if (patient_search(st, prefix, SEARCH_LIMIT, hits)) {
+			fprintf(stderr, "bench_search: search '%s' failed: %s\n", prefix, st->err);
+			return -1;
+		}
+		dt = now_ms() - t0;
+		if (!time)
+			continue;
+		samples_push(time, dt);
+		if (dt > *worst) {
+			*worst = dt;
+			snprintf(worst_q, 64, "%s", prefix);
+		}
+	}
+	return 0;
+}
+
+static int bench_search(struct store *st, long patients)
+{
+	static char q[MAX_QUERIES][64];
+	struct patient_hits hits = { 0 };
+	struct samples t = { 0 };
+	char worst_q[64] = "";
+	double worst = 0;
+	size_t n = build_queries(st, q, patients);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)   /* warm-up: page cache and SQLite cache */
+		rc = type_query(st, q[i], &hits, NULL, NULL, NULL);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = type_query(st, q[i], &hits, &t, &worst, worst_q);
+	if (!rc) {
+		printf("search keystrokes: %zu prefixes of %zu typed queries (limit %d rows)\n", t.n,
+		       n, SEARCH_LIMIT);
+		printf("search p50: %.3f ms per keystroke\n", percentile(&t, 50));
+		printf("search p99: %.3f ms per keystroke (target <= 5 ms)\n", percentile(&t, 99));
+		printf("search max: %.3f ms per keystroke (query \"%s\")\n", worst, worst_q);
+	}
+	patient_hits_free(&hits);
+	free(t.v);
+	return rc;
+}
+
+/* ---- a vigie in a pseudo-terminal ------------------------------------------------------ */
+
+static void child_exec(const char *vigie, const char *db, const char *term, const char *xdg)
+{
+	/* Same environment on every machine: no user configuration, keys or colour switch. */
+	setenv("TERM", term, 1);
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	unsetenv("LC_ALL");
+	unsetenv("LC_CTYPE");
+	unsetenv("LINES");
+	unsetenv("COLUMNS");
+	unsetenv("NO_COLOR");
+	unsetenv("ESCDELAY");
+	execl(vigie, "vigie", "--db", db, "--user", "bench", (char *)NULL);
+	fprintf(stderr, "bench_search: cannot run %s: %s\n", vigie, strerror(errno));
+	_exit(127);
+}
+
+static int session_start(struct session *s, const char *vigie, const char *db, const char *term,
+			 const char *xdg)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+
+	memset(s, 0, sizeof s[0]);
+	s->t0 = now_ms();
+	s->pid = forkpty(&s->fd, NULL, NULL, &ws);
+	if (s->pid < 0) {
+		fprintf(stderr, "bench_search: forkpty: %s\n", strerror(errno));
+		return -1;
+	}
+	if (s->pid == 0)
+		child_exec(vigie, db, term, xdg);
+	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+/* Wait up to wait_ms for output and append it; returns the bytes read (0: nothing yet). */
+static size_t pump(struct session *s, double wait_ms)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t r;
+
+	if (s->eof || poll(&pfd, 1, wait_ms < 0 ? 0 : (int)wait_ms + 1) <= 0)
+		return 0;
+	for (;;) {
+		if (s->cap - s->len < 4096) {
+			size_t cap = s->cap ? s->cap * 2 : 65536;
+			char *o = realloc(s->out, cap);
+			if (!o)
+				return got;
+			s->out = o;
+			s->cap = cap;
+		}
+		r = read(s->fd, s->out + s->len, s->cap - s->len);
+		if (r > 0) {
+			s->len += (size_t)r;
+			got += (size_t)r;
+		} else {
+			/* EIO: every slave descriptor closed, the child is gone. */
+			if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				s->eof = 1;
+			return got;
+		}
+	}
+}
+
+/* Length of the escape or control sequence at p (0 if p is a printable byte). */
+static size_t control_len(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+		return 0;
+	if (*p != '\033' || q >= end)
+		return 1;
+	if (*q == '[') {   /* CSI: parameters, then a final byte @..~ */
+		for (q++; q < end && !(*q >= 0x40 && *q <= 0x7e); q++)
+			;
+		return (size_t)(q < end ? q + 1 - p : end - p);
+	}
+	if (*q == '(' || *q == ')' || *q == '#')   /* charset designation: ESC ( B */
+		return (size_t)(q + 1 < end ? 3 : end - p);
+	return 2;
+}
+
+/* The first paint ends with the status line: "bench HH:MM" at the bottom right. The last
+ * character sits in the bottom-right corner, which curses writes with a trick (autowrap off,
+ * insert mode...): escape sequences may split the clock, so only visible bytes count. */
+static int has_clock(const struct session *s)
+{
+	const char *p = s->out, *end = s->out + s->len;
+
+	while ((p = memmem(p, (size_t)(end - p), "bench ", 6)) != NULL) {
+		const char *c = p + 6;
+		char vis[5];
+		size_t n = 0, skip;
+
+		while (c < end && n < 5) {
+			if ((skip = control_len(c, end)) > 0) {
+				c += skip;
+				continue;
+			}
+			vis[n++] = *c++;
+		}
+		if (n == 5 && isdigit((unsigned char)vis[0]) && isdigit((unsigned char)vis[1]) &&
+		    vis[2] == ':' && isdigit((unsigned char)vis[3]) && isdigit((unsigned char)vis[4]))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Milliseconds from the fork to the first paint, or -1 (timeout, child gone). */
+static double wait_first_paint(struct session *s)
+{
+	double deadline = s->t0 + STEP_MS;
+
+	while (!has_clock(s)) {
+		double left = deadline - now_ms();
+		if (left <= 0 || s->eof)
+			return -1;
+		pump(s, left);
+	}
+	return now_ms() - s->t0;
+}
+
+/* Read until quiet; times are from t_send. Bounded by STEP_MS whatever the child does. */
+static void wait_quiet(struct session *s, double t_send, struct burst *b)
+{
+	size_t before = s->len;
+	double last = t_send;
+
+	b->first_ms = b->last_ms = -1;
+	while (!s->eof) {
+		double now = now_ms();
+		double limit = b->first_ms < 0 ? FIRST_BYTE_MS : QUIET_MS;
+		double wait = last + limit - now;
+
+		if (wait <= 0 || now - t_send >= STEP_MS)
+			break;
+		if (pump(s, wait) > 0) {
+			last = now_ms();
+			if (b->first_ms < 0)
+				b->first_ms = last - t_send;
+			b->last_ms = last - t_send;
+		}
+	}
+	b->bytes = s->len - before;
+}
+
+static int send_key(struct session *s, const char *k, struct burst *b)
+{
+	size_t n = strlen(k), off = 0;
+	double t = now_ms();
+
+	while (off < n) {
+		ssize_t w = write(s->fd, k + off, n - off);
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (w < 0)
+			pump(s, 10);   /* the child is blocked on output: drain it */
+		else
+			off += (size_t)w;
+	}
+	if (b) {
+		wait_quiet(s, t, b);
+		fprintf(stderr, "DEBUG key %02x bytes %zu first %.1f last %.1f total %.1f\n", (unsigned char)k[0], b->bytes, b->first_ms, b->last_ms, now_ms() - t);
+	}
+	return 0;
+}
+
+/* Ask vigie to quit with C-c ("q" would be typed into the search field), then make sure
+ * it is gone: never leave a child behind. */
+static int session_end(struct session *s)
+{
+	double deadline = now_ms() + STEP_MS;
+	int status = 0;
+	pid_t r = 0;
+
+	if (s->pid > 0) {
+		if (!s->eof)
+			send_key(s, "\003", NULL);
+		while ((r = waitpid(s->pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
+			if (!pump(s, 20) && s->eof)
+				usleep(5000);
+		if (r == 0) {
+			fprintf(stderr, "bench_search: vigie did not quit on C-c, killed\n");
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, &status, 0);
+		}
+	}
+	fprintf(stderr, "DEBUG end took %.1f ms eof=%d r=%d\n", now_ms() - (deadline - STEP_MS), s->eof, (int)r);
+	close(s->fd);
+	free(s->out);
+	s->out = NULL;
+	return r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Peak resident set (VmHWM) of a live process, in KiB; -1 if unreadable. */
+static long vm_hwm_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* What the child printed when it failed, without its escape sequences' control bytes. */
+static void report_child_failure(const struct session *s, const char *vigie, const char *term)
+{
+	fprintf(stderr, "bench_search: %s (TERM=%s) did not paint its first screen within %.0f s",
+		vigie, term, STEP_MS / 1e3);
+	if (s->len) {
+		fputs("; it wrote:\n", stderr);
+		for (size_t i = 0; i < s->len && i < 2000; i++)
+			fputc(s->out[i] == '\033' ? '^' : s->out[i], stderr);
+	}
+	fputc('\n', stderr);
+}
+
+/* ---- terminal figures ----------------------------------------------------------------- */
+
+struct term_figures {
+	struct samples paint;       /* fork to first paint, ms */
+	size_t paint_bytes;
+	long hwm_search_kib, hwm_end_kib;
+	struct samples ttfb, ttq;   /* per keystroke: to first byte, to last byte, ms */
+	struct samples down;        /* bytes per list line moved */
+	size_t redraw_bytes;
+};
+
+static int start_runs(const char *vigie, const char *db, const char *term, const char *xdg,
+		      struct term_figures *f)
+{
+	for (int i = 0; i < START_RUNS; i++) {
+		struct session s;
+		struct burst b;
+		double ms;
+
+		if (session_start(&s, vigie, db, term, xdg))
+			return -1;
+		if ((ms = wait_first_paint(&s)) < 0) {
+			report_child_failure(&s, vigie, term);
+			session_end(&s);
+			return -1;
+		}
+		samples_push(&f->paint, ms);
+		wait_quiet(&s, now_ms(), &b);
+		if (i == 0)
+			f->paint_bytes = s.len;
+		session_end(&s);
+	}
+	return 0;
+}
+
+/* Type text one key at a time, as a person would, each key's output drained before the next. */
+static void type_keys(struct session *s, const char *text, struct term_figures *f)
+{
+	for (const char *p = text; *p && !s->eof; p++) {
+		char k[2] = { *p, '\0' };
+		struct burst b;
+
+		send_key(s, k, &b);
+		if (b.first_ms >= 0) {
+			samples_push(&f->ttfb, b.first_ms);
+			samples_push(&f->ttq, b.last_ms);
+		}
+	}
+}
+
+static void interactive_run(struct session *s, const char *nir, struct term_figures *f)
+{
+	static const char *const words[] = { "dupont", "12/03/1975", "bernard marie", "lefe" };
+	struct burst b;
+
+	type_keys(s, "martin", f);
+	f->hwm_search_kib = vm_hwm_kib(s->pid);
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		send_key(s, "\025", &b);   /* C-u: empty field */
+		type_keys(s, words[i], f);
+	}
+	if (nir[0]) {
+		send_key(s, "\025", &b);
+		type_keys(s, nir, f);
+	}
+	send_key(s, "\025", &b);
+	type_keys(s, "ma", f);          /* hundreds of results: a full list */
+	send_key(s, "\t", &b);          /* focus to the list: letters become commands */
+	for (int i = 0; i < DOWN_MOVES && !s->eof; i++) {
+		send_key(s, "j", &b);
+		samples_push(&f->down, (double)b.bytes);
+	}
+	send_key(s, "\014", &b);        /* C-l: redraw everything */
+	f->redraw_bytes = b.bytes;
+	f->hwm_end_kib = vm_hwm_kib(s->pid);
+}
+
+static void print_term_figures(const char *term, struct term_figures *f)
+{
+	double sum = 0, max = 0;
+
+	for (size_t i = 0; i < f->down.n; i++) {
+		sum += f->down.v[i];
+		max = f->down.v[i] > max ? f->down.v[i] : max;
+	}
+	printf("[%s] start to first paint median: %.1f ms (target <= 25 ms)\n", term,
+	       percentile(&f->paint, 50));
+	printf("[%s] start to first paint min: %.1f ms over %zu runs\n", term, f->paint.v[0],
+	       f->paint.n);
+	printf("[%s] first paint: %zu bytes\n", term, f->paint_bytes);
+	printf("[%s] peak RSS after search \"martin\": %.2f MiB (target <= 8 MiB)\n", term,
+	       f->hwm_search_kib / 1024.0);
+	printf("[%s] peak RSS at end of session: %.2f MiB (target <= 8 MiB)\n", term,
+	       f->hwm_end_kib / 1024.0);
+	printf("[%s] keystroke to first byte p50: %.2f ms over %zu keys\n", term,
+	       percentile(&f->ttfb, 50), f->ttfb.n);
+	printf("[%s] keystroke to first byte p99: %.2f ms\n", term, percentile(&f->ttfb, 99));
+	printf("[%s] keystroke to last byte p50: %.2f ms\n", term, percentile(&f->ttq, 50));
+	printf("[%s] keystroke to last byte p99: %.2f ms\n", term, percentile(&f->ttq, 99));
+	printf("[%s] one line down average: %.1f bytes (target <= 60 bytes)\n", term,
+	       f->down.n ? sum / (double)f->down.n : -1);
+	printf("[%s] one line down max: %.0f bytes over %zu moves (target <= 60 bytes)\n", term,
+	       max, f->down.n);
+	printf("[%s] full redraw: %zu bytes (target <= 2048 bytes)\n", term, f->redraw_bytes);
+}
+
+static int bench_terminal(const char *vigie, const char *db, const char *term, const char *xdg,
+			  const char *nir)
+{
+	struct term_figures f = { 0 };
+	struct session s;
+	struct burst b;
+	int rc = -1;
+
+	if (start_runs(vigie, db, term, xdg, &f))
+		goto out;
+	if (session_start(&s, vigie, db, term, xdg))
+		goto out;
+	if (wait_first_paint(&s) < 0) {
+		report_child_failure(&s, vigie, term);
+		session_end(&s);
+		goto out;
+	}
+	wait_quiet(&s, now_ms(), &b);
+	interactive_run(&s, nir, &f);
+	if (s.eof)
+		fprintf(stderr, "bench_search: vigie (TERM=%s) ended during the session\n", term);
+	session_end(&s);
+	print_term_figures(term, &f);
+	rc = 0;
+out:
+	free(f.paint.v);
+	free(f.ttfb.v);
+	free(f.ttq.v);
+	free(f.down.v);
+	return rc;
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+/* The NIR typed in the terminal run: 13 digits of a real patient, read before the store closes. */
+static void pick_nir(struct store *st, long patients, char *nir, size_t size)
+{
+	struct patient p;
+
+	nir[0] = '\0';
+	patient_init(&p);
+	for (long id = patients / 3; id <= patients && !nir[0]; id++)
+		if (patient_get(st, id, &p) == 0 && p.nir[0])
+			snprintf(nir, size, "%.13s", p.nir);
+	patient_clear(&p);
+}
+
+static void remove_workdir(const char *dir, int own_db)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[4200];
+
+	for (size_t i = 0; own_db && i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "%s/bench.db%s", dir, suffix[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct store *st = NULL;
+	char dir[4096], dbpath[4200], nir[16];
+	const char *tmp = getenv("TMPDIR");
+	int rc = 1;
+
+	if (parse_options(argc, argv, &o))
+		return 2;
+	if (access(o.vigie, X_OK) != 0) {
+		fprintf(stderr, "bench_search: cannot run %s: %s\n", o.vigie, strerror(errno));
+		return 1;
+	}
+	/* The directory also serves as an empty XDG_CONFIG_HOME for the child. */
+	snprintf(dir, sizeof dir, "%s/vigie-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_search: mkdtemp %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(dbpath, sizeof dbpath, "%s", o.db ? o.db : dir);
+	if (!o.db)
+		snprintf(dbpath, sizeof dbpath, "%s/bench.db", dir);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (open_base(&o, dbpath, &st))
+		goto out;
+	if (bench_search(st, o.patients))
+		goto out;
+	pick_nir(st, o.patients, nir, sizeof nir);
+	store_close(st);   /* the child must not share a connection, nor compete with one */
+	st = NULL;
+	if (bench_terminal(o.vigie, dbpath, "xterm-256color", dir, nir) ||
+	    bench_terminal(o.vigie, dbpath, "vt100", dir, nir))
+		goto out;
+	rc = 0;
+out:
+	if (st)
+		store_close(st);
+	remove_workdir(dir, !o.db);
+	return rc;
+}

@@ -1,0 +1,242 @@
+/* Application loop: poll stdin, the job wake pipe and the signal pipe; draw; dispatch. */
+#include "screens/app.h"
+#include "store/audit.h"
+#include "ui/help.h"
+#include "ui/keys.h"
+#include "ui/widgets.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGE_SECONDS 6
+
+void app_message(struct app *a, enum ui_style st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->msg_style = st;
+	a->msg_until = time(NULL) + MESSAGE_SECONDS;
+}
+
+static void draw_status(struct app *a)
+{
+	struct status_info si;
+	char clock[8], label[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof clock, "%H:%M", &tm);
+	memset(&si, 0, sizeof si);
+	si.user = a->login;
+	si.pending = a->js ? jobs_pending(a->js, label, sizeof label) : 0;
+	si.pending_label = label[0] ? label : NULL;
+	si.readonly = a->st->readonly;
+	si.clock = clock;
+	if (a->msg[0] && now <= a->msg_until) {
+		si.message = a->msg;
+		si.message_style = a->msg_style;
+	}
+	status_draw(&si);
+}
+
+static void draw_too_small(void)
+{
+	ui_clear();
+	ui_textf(0, 0, ui_cols(), ST_ERROR, 1, "Terminal trop petit : %d×%d.", ui_cols(),
+		 ui_lines());
+	ui_textf(1, 0, ui_cols(), ST_NORMAL, 1, "Vigie a besoin de %d×%d au moins.", UI_MIN_COLS,
+		 UI_MIN_LINES);
+	ui_text(2, 0, ui_cols(), ST_NORMAL, "Agrandissez la fenêtre (q : quitter).", 1);
+	ui_cursor(-1, -1, 0);
+}
+
+static void draw(struct app *a)
+{
+	struct screen *s = screen_top(&a->ss);
+
+	if (ui_too_small()) {
+		draw_too_small();
+	} else if (s) {
+		screen_draw(&a->ss);
+		draw_status(a);
+		ui_cursor(s->cursor_y, s->cursor_x, s->cursor_y >= 0);
+	}
+	ui_refresh();
+}
+
+/* Actions every screen shares, when the screen did not take the key itself. */
+static void global_action(struct app *a, int action)
+{
+	const struct action_def *d = action_get(action);
+	struct screen *top = screen_top(&a->ss);
+
+	if (!d)
+		return;
+	if (!strcmp(d->name, "quit")) {
+		a->quit = 1;
+	} else if (!strcmp(d->name, "help") && top) {
+		struct screen *h = help_screen_new(&a->km, top, a);
+		if (h)
+			screen_push(&a->ss, h);
+	} else if (!strcmp(d->name, "back")) {
+		if (a->ss.n > 1)
+			screen_pop(&a->ss);
+	} else if (!strcmp(d->name, "redraw")) {
+		ui_force_redraw();
+	} else if (!strcmp(d->name, "suspend")) {
+		if (ui_suspend())
+			app_message(a, ST_WARN, "Suspension impossible : ce shell n'a pas de "
+				    "contrôle des tâches");
+	}
+}
+
+static void handle_key(struct app *a, int key)
+{
+	int consumed, action;
+
+	a->keys_handled++;
+	if (key == VK_RESIZE) {
+		ui_force_redraw();
+		return;
+	}
+	if (ui_too_small()) {
+		if (key == 'q' || key == VK_CTRL('c'))
+			a->quit = 1;
+		return;
+	}
+	action = screen_dispatch_key(&a->ss, key, &consumed);
+	if (!consumed && action >= 0)
+		global_action(a, action);
+	if (a->pending_push) {
+		screen_push(&a->ss, a->pending_push);
+		a->pending_push = NULL;
+	}
+}
+
+static void handle_events(struct app *a)
+{
+	struct job_event ev[32];
+	size_t n;
+
+	while ((n = jobs_take_events(a->js, ev, 32)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (ev[i].kind == APP_JOB_TEST_SLEEP)
+				app_message(a, ev[i].status == JOB_DONE ? ST_OK : ST_ERROR, "%s",
+					    ev[i].message);
+			screen_dispatch_event(&a->ss, &ev[i]);
+		}
+	}
+}
+
+static int test_sleep_job(struct job *j, struct store *st, void *arg)
+{
+	int seconds = *(int *)arg;
+	char detail[64];
+	int rc;
+
+	if (job_sleep(j, seconds * 1000))
+		return -1;
+	/* A job writes its result to the store before the UI hears of it. */
+	snprintf(detail, sizeof detail, "attente de %d s", seconds);
+	if ((rc = store_begin(st)) == 0) {
+		rc = audit_write(st, "test.job", "job", job_id(j), NULL, NULL, detail);
+		rc = rc ? (store_rollback(st), rc) : store_commit(st);
+	}
+	if (rc) {
+		job_set_message(j, "Tâche de test : %s", st->err);
+		return rc;
+	}
+	job_set_message(j, "Tâche de test terminée (%d s)", seconds);
+	return 0;
+}
+
+static void free_int(void *p)
+{
+	free(p);
+}
+
+static int poll_timeout_ms(struct app *a)
+{
+	time_t now = time(NULL);
+	int ms = (int)(60 - now % 60) * 1000;   /* next clock minute */
+
+	if (a->msg[0] && a->msg_until >= now && (a->msg_until - now + 1) * 1000 < ms)
+		ms = (int)(a->msg_until - now + 1) * 1000;
+	if (jobs_pending(a->js, NULL, 0) > 0 && ms > 1000)
+		ms = 1000;
+	return ms;
+}
+
+int app_run(struct app *a, char *err, size_t errsize)
+{
+	struct screen *root = search_screen_new(a);
+	struct pollfd pfd[3];
+
+	if (!root) {
+		snprintf(err, errsize, "Mémoire insuffisante");
+		return 1;
+	}
+	screen_stack_init(&a->ss, &a->km);
+	screen_push(&a->ss, root);
+	if (a->km.nerrors) {
+		/* The full path is on stderr; the status line has room for the file name only. */
+		const char *e = a->km.errors[0], *slash = strrchr(e, '/');
+		const char *colon = strchr(e, ':');
+		if (slash && colon && slash < colon)
+			e = slash + 1;
+		app_message(a, ST_ERROR, "Touches : %s%s", e,
+			    a->km.nerrors > 1 ? " (et d'autres lignes ignorées)" : "");
+	}
+	if (a->test_job_seconds > 0) {
+		int *arg = malloc(sizeof *arg);
+		if (arg) {
+			*arg = a->test_job_seconds;
+			struct job_spec spec = { .kind = APP_JOB_TEST_SLEEP, .run = test_sleep_job,
+						 .arg = arg, .free_arg = free_int,
+						 .timeout_ms = (a->test_job_seconds + 30) * 1000,
+						 .label = "Test" };
+			jobs_post(a->js, &spec);
+		}
+	}
+	pfd[0].fd = 0;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = jobs_wake_fd(a->js);
+	pfd[1].events = POLLIN;
+	pfd[2].fd = ui_signal_fd();
+	pfd[2].events = POLLIN;
+	while (!a->quit) {
+		int key, r;
+
+		draw(a);
+		r = poll(pfd, 3, poll_timeout_ms(a));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (pfd[2].revents & POLLIN) {
+			int sig;
+			while ((sig = ui_take_signal()) != 0) {
+				if (sig == SIGWINCH)
+					ui_resize();
+				else
+					a->quit = 1;   /* SIGTERM, SIGINT, SIGHUP: leave cleanly */
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			handle_events(a);
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			a->quit = 1;
+		/* Every key waiting is handled before the next draw: a burst costs one frame. */
+		while (!a->quit && (key = ui_read_key()) >= 0)
+			handle_key(a, key);
+	}
+	screen_pop_all(&a->ss);
+	return 0;
+}

@@ -1,0 +1,311 @@
+/* Dossier screen: identity banner with its status, contact, birth identity, dated notes. */
+#include "screens/app.h"
+#include "screens/format.h"
+#include "core/cog.h"
+#include "core/date.h"
+#include "core/identity.h"
+#include "core/nir.h"
+#include "store/patients.h"
+#include "ui/form.h"
+#include "ui/keys.h"
+#include "ui/list.h"
+#include "ui/widgets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dossier_screen {
+	struct screen base;
+	struct app *app;
+	long long id;
+	struct patient p;
+	int loaded;
+	char error[256];
+	/* Notes, newest first: pointers into a copy of p.notes split on newlines. */
+	char *notes_buf;
+	char **notes;
+	size_t nnotes;
+	struct ui_list list;
+	/* One-line prompt for a new note. */
+	int adding;
+	struct form_field note_field;
+	struct ui_form note_form;
+};
+
+static void split_notes(struct dossier_screen *d)
+{
+	size_t n = 0;
+
+	free(d->notes_buf);
+	free(d->notes);
+	d->notes = NULL;
+	d->nnotes = 0;
+	d->notes_buf = strdup(d->p.notes ? d->p.notes : "");
+	if (!d->notes_buf)
+		return;
+	for (char *c = d->notes_buf; *c; c++)
+		n += *c == '\n';
+	d->notes = calloc(n + 1, sizeof *d->notes);
+	if (!d->notes)
+		return;
+	for (char *line = d->notes_buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		d->notes[d->nnotes++] = line;
+		line = nl ? nl + 1 : NULL;
+	}
+	/* Newest first. */
+	for (size_t i = 0; i < d->nnotes / 2; i++) {
+		char *t = d->notes[i];
+		d->notes[i] = d->notes[d->nnotes - 1 - i];
+		d->notes[d->nnotes - 1 - i] = t;
+	}
+	list_set_count(&d->list, d->nnotes);
+}
+
+static void load(struct dossier_screen *d)
+{
+	char name[320];
+
+	d->error[0] = '\0';
+	if (patient_get(d->app->st, d->id, &d->p)) {
+		snprintf(d->error, sizeof d->error, "%s", d->app->st->err);
+		d->loaded = 0;
+		return;
+	}
+	d->loaded = 1;
+	split_notes(d);
+	fmt_display_name(d->p.birth_name, d->p.used_name, d->p.first_name, d->p.used_first_name,
+			 name, sizeof name);
+	snprintf(d->base.title, sizeof d->base.title, " Dossier — %s", name);
+}
+
+static void draw_note(void *ctx, size_t idx, int y, int x, int w, int selected)
+{
+	struct dossier_screen *d = ctx;
+
+	(void)selected;
+	ui_text(y, x, w, ST_NORMAL, d->notes[idx], 1);
+}
+
+static const char *note_text(void *ctx, size_t idx, char *buf, size_t size)
+{
+	struct dossier_screen *d = ctx;
+
+	snprintf(buf, size, "%s", d->notes[idx]);
+	return buf;
+}
+
+static void draw_banner(struct dossier_screen *d)
+{
+	struct banner_info b;
+	char name[320], birth[64], attrs[64], ins[64];
+	struct nir n;
+
+	fmt_display_name(d->p.birth_name, d->p.used_name, d->p.first_name, d->p.used_first_name,
+			 name, sizeof name);
+	fmt_birth(d->p.birth_date, d->p.sex, birth, sizeof birth);
+	fmt_attrs(d->p.id_attrs, attrs, sizeof attrs);
+	ins[0] = '\0';
+	if (d->p.ins_matricule[0] && nir_parse(d->p.ins_matricule, 1, &n) == NIR_OK) {
+		char f[32];
+		nir_format(&n, f, sizeof f);
+		snprintf(ins, sizeof ins, "INS %s", f);
+	}
+	b = (struct banner_info){
+		.name = name,
+		.birth = birth,
+		.sex = d->p.sex,
+		.status_label = id_status_label(d->p.id_status),
+		.status_marker = id_status_marker(d->p.id_status),
+		.status_style = fmt_status_style(d->p.id_status, d->p.id_attrs),
+		.attributes = attrs,
+		.ins = ins,
+	};
+	banner_draw(1, &b);
+}
+
+static void draw(struct screen *base)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+	int cols = ui_cols(), lines = ui_lines(), y = 4;
+	char buf[256], cog[64];
+	struct nir n;
+
+	if (!d->loaded) {
+		ui_text(2, 0, cols, ST_ERROR, d->error, 1);
+		ui_text(lines - 2, 0, cols, ST_MUTED, "Échap : retour", 1);
+		return;
+	}
+	draw_banner(d);
+	ui_text(3, 0, cols, ST_HEADER, "Coordonnées", 1);
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Téléphone : %-20s Portable : %s",
+		 d->p.phone[0] ? d->p.phone : "—", d->p.mobile[0] ? d->p.mobile : "—");
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Courriel  : %s", d->p.email[0] ? d->p.email : "—");
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Adresse   : %s %s %s", d->p.address,
+		 d->p.postal_code, d->p.city);
+	ui_text(y++, 0, cols, ST_HEADER, "Identité de naissance", 1);
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Nom de naissance : %s    Prénoms : %s",
+		 d->p.birth_name, d->p.birth_first_names[0] ? d->p.birth_first_names : d->p.first_name);
+	switch (cog_classify(d->p.birth_cog)) {
+	case COG_FOREIGN:
+		snprintf(cog, sizeof cog, "%s (étranger)", d->p.birth_cog);
+		break;
+	case COG_UNKNOWN:
+		snprintf(cog, sizeof cog, "99999 (inconnu)");
+		break;
+	case COG_COMMUNE:
+		snprintf(cog, sizeof cog, "%s", d->p.birth_cog);
+		break;
+	default:
+		snprintf(cog, sizeof cog, "non renseigné");
+	}
+	buf[0] = '\0';
+	if (d->p.nir[0] && nir_parse(d->p.nir, 1, &n) == NIR_OK)
+		nir_format(&n, buf, sizeof buf);
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Lieu de naissance (COG) : %-18s NIR : %s", cog,
+		 buf[0] ? buf : "—");
+	ui_textf(y++, 0, cols, ST_HEADER, 1, "Notes (%zu)", d->nnotes);
+	list_place(&d->list, y, 0, lines - 2 - y, cols);
+	if (d->nnotes) {
+		list_draw(&d->list);
+	} else {
+		for (int r = y; r < lines - 2; r++)
+			ui_fill(r, 0, cols, ST_NORMAL);
+		ui_text(y, 2, cols - 2, ST_MUTED, "Aucune note — a : ajouter une note", 1);
+	}
+	if (d->adding) {
+		form_place(&d->note_form, lines - 3, 0, 3, cols);
+		d->note_form.label_w = 6;
+		form_draw(&d->note_form);
+		base->cursor_y = d->note_form.cursor_y;
+		base->cursor_x = d->note_form.cursor_x;
+	} else if (d->list.finding || d->list.msg[0]) {
+		ui_textf(lines - 2, 0, cols, d->list.msg[0] ? ST_ERROR : ST_NORMAL, 1, "%s%s",
+			 d->list.finding ? "Chercher dans les notes : " : "",
+			 d->list.msg[0] ? d->list.msg : d->list.find);
+	} else {
+		ui_text(lines - 2, 0, cols, ST_MUTED,
+			"m : modifier  a : note  Échap : retour  ? : aide  q : quitter", 1);
+	}
+}
+
+static void save_note(struct dossier_screen *d)
+{
+	struct store *st = d->app->st;
+
+	if (patient_add_note(st, d->id, d->note_field.value)) {
+		form_message(&d->note_form, 1, "%s", st->err);
+		return;
+	}
+	d->adding = 0;
+	app_message(d->app, ST_OK, "Note ajoutée");
+	load(d);
+	list_select(&d->list, 0);
+}
+
+static int key(struct screen *base, int k, int action)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+	const struct action_def *a = action_get(action);
+	const char *name = a ? a->name : "";
+
+	if (d->adding && a && !key_is_text(k) &&
+	    (!strcmp(name, "help") || !strcmp(name, "redraw") || !strcmp(name, "suspend")))
+		return 0;
+	if (d->adding) {
+		/* The prompt has its own keys: Enter saves, Esc cancels, letters are text. */
+		const char *fctx[] = { "form", "global" };
+		int fa = keymap_resolve(&d->app->km, fctx, 2, k);
+		const struct action_def *fd = action_get(fa);
+		if (k == VK_ENTER || (fd && !strcmp(fd->name, "form-save"))) {
+			save_note(d);
+			return 1;
+		}
+		switch (form_key(&d->note_form, k, fa)) {
+		case FORM_CANCEL:
+			d->adding = 0;
+			break;
+		case FORM_SAVE:
+			save_note(d);
+			break;
+		case FORM_CONTINUE:
+			break;
+		}
+		return 1;
+	}
+	if (list_find_key(&d->list, k))
+		return 1;
+	if (!d->loaded)
+		return 0;
+	if (list_action(&d->list, action))
+		return 1;
+	if (!strcmp(name, "patient-edit")) {
+		struct screen *f = patient_form_new(d->app, d->id, NULL);
+		if (f)
+			screen_push(&d->app->ss, f);
+		return 1;
+	}
+	if (!strcmp(name, "note-add")) {
+		if (d->app->st->readonly) {
+			app_message(d->app, ST_ERROR, "Base en lecture seule : ajout impossible");
+			return 1;
+		}
+		memset(&d->note_field, 0, sizeof d->note_field);
+		d->note_field.label = "Note";
+		d->note_field.hint = "Entrée : enregistrer   Échap : abandonner";
+		d->note_field.maxchars = 500;
+		form_init(&d->note_form, &d->note_field, 1, d);
+		d->adding = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void enter(struct screen *base)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+
+	/* (Re)load: a form or another session may have changed the dossier. */
+	load(d);
+}
+
+static void destroy(struct screen *base)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+
+	patient_clear(&d->p);
+	free(d->notes_buf);
+	free(d->notes);
+	free(d);
+}
+
+static const struct screen_ops dossier_ops = {
+	.context = "dossier",
+	.uses_list = 1,
+	.enter = enter,
+	.draw = draw,
+	.key = key,
+	.destroy = destroy,
+};
+
+struct screen *dossier_screen_new(struct app *a, long long patient_id)
+{
+	struct dossier_screen *d = calloc(1, sizeof *d);
+
+	if (!d)
+		return NULL;
+	d->base.ops = &dossier_ops;
+	d->base.app = a;
+	d->app = a;
+	d->id = patient_id;
+	patient_init(&d->p);
+	list_init(&d->list);
+	d->list.draw_row = draw_note;
+	d->list.row_text = note_text;
+	d->list.ctx = d;
+	patient_touch_opened(a->st, patient_id);
+	return &d->base;
+}

@@ -1,0 +1,26 @@
+/* Configuration: /etc/vigie/vigie.conf, then $XDG_CONFIG_HOME/vigie/vigie.conf, then --config. */
+#ifndef VIGIE_SETTINGS_H
+#define VIGIE_SETTINGS_H
+
+#include <stddef.h>
+
+struct config {
+	char db[4096];          /* [base] fichier */
+	char login[64];         /* [utilisateur] identifiant */
+	int esc_delay_ms;       /* [interface] delai_echap */
+	int colour;             /* [interface] couleurs: -1 auto, 0 non, 1 oui */
+	char keys[4096];        /* [clavier] fichier: extra keymap read after the user's */
+	int workers;            /* [taches] nombre */
+	char warnings[1024];    /* non-fatal problems, "file:line: message" joined by '\n' */
+};
+
+void config_defaults(struct config *c);
+/* Read one file. Missing optional files are fine; a missing explicit file is an error
+ * (returns -1 with a message). Unknown keys become warnings. */
+int config_load(struct config *c, const char *path, int optional, char *err, size_t errsize);
+/* The standard files (system then user). */
+void config_load_standard(struct config *c);
+/* $XDG_CONFIG_HOME/vigie/<name> (or ~/.config/vigie/<name>) into buf. */
+void config_user_path(const char *name, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The core TUI path (search, dossier, help, form, note, background job, quit) under valgrind:
+# no invalid access, no definite or indirect leak.
+. "${SRCDIR:-.}/tests/lib.sh"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "valgrind absent: test skipped"
+	exit 77
+fi
+case "$(ldd "$VIGIE" 2>/dev/null)" in
+*libasan*) echo "sanitizer build: valgrind cannot run it, test skipped"; exit 77 ;;
+esac
+
+DB="$TMP/cabinet.db"
+demo_db "$DB"
+tui_start xterm-256color valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=9 --log-file="$TMP/vg.log" \
+	"$VIGIE" --db "$DB" --user jmartin --test-job 1
+check "started under valgrind" tui_wait "Recherche de patient" 20
+tui_text "adr"
+check "search" tui_wait "ADRUN" 10
+tui_keys Enter
+check "dossier" tui_wait "Dossier —" 10
+tui_text "?"
+check "help" tui_wait "Aide —" 10
+tui_keys Escape
+tui_text "m"
+check "edit form" tui_wait "Modifier le patient" 10
+tui_keys Escape
+check "back to the dossier" tui_wait "Dossier —" 10
+tui_text "a"
+tui_text "note sous valgrind"
+tui_keys Enter
+check "note added" tui_wait "note sous valgrind" 10
+check "background job finished" tui_wait "Tâche de test terminée" 10
+tui_text "q"
+check "exit status 0 (no error, no leak)" tui_wait "VIGIE-EXIT:0" 30
+grep -q "ERROR SUMMARY: 0 errors" "$TMP/vg.log" && pass "valgrind: 0 errors" ||
+	{ fail "valgrind: errors"; cat "$TMP/vg.log"; }
+
+finish
