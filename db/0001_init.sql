@@ -46,6 +46,9 @@ CREATE TABLE patients (
 	city TEXT NOT NULL DEFAULT '',
 	notes TEXT NOT NULL DEFAULT '',
 	sort_key TEXT NOT NULL DEFAULT '',
+	-- Every search term of the patient, space separated with a space at both ends
+	-- (" d:19751231 m:1231 n:adrun n:zoe "): a criterion is then a substring test.
+	words TEXT NOT NULL DEFAULT '',
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
 	version INTEGER NOT NULL DEFAULT 1,
@@ -55,13 +58,16 @@ CREATE TABLE patients (
 	-- An INS matricule only exists on récupérée/qualifiée identities.
 	CHECK (ins_matricule = '' OR id_status IN ('recuperee', 'qualifiee'))
 );
-CREATE INDEX patients_sort ON patients(sort_key);
+-- Walked in display order by broad searches: covering, so no table row is read.
+CREATE INDEX patients_walk ON patients(sort_key, id, words);
 
--- Search terms: kind letter + ':' + folded value. n: name word, d: birth date YYYYMMDD,
--- m: birth month-day MMDD, i: NIR or INS matricule digits.
+-- Search terms: kind + ':' + folded value. n: name word, d: birth date YYYYMMDD,
+-- m: birth month-day MMDD, i: NIR or INS matricule. Narrow searches start from here; the
+-- patient's sort key is repeated so that they need not read the patients table to sort.
 CREATE TABLE patient_terms (
 	term TEXT NOT NULL,
 	patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+	sort_key TEXT NOT NULL,
 	PRIMARY KEY (term, patient_id)
 ) WITHOUT ROWID;
 CREATE INDEX patient_terms_patient ON patient_terms(patient_id);

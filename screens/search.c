@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEARCH_LIMIT 500
+#define SEARCH_LIMIT PATIENT_SEARCH_LIMIT
 
 struct search_screen {
 	struct screen base;

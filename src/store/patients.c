@@ -154,98 +154,119 @@ static void sort_key(const struct patient *p, char *out, size_t size)
 	snprintf(out, size, "%s\x1f%s\x1f%s", name, first, p->birth_date);
 }
 
-static int add_term(struct store *st, sqlite3_stmt *ins, long long id, const char *term)
-{
-	int rc;
+/* The search terms of a patient as one string, " t1 t2 ... " (see db/0001_init.sql). */
+struct terms {
+	char words[2048];
+	size_t len;
+};
 
-	sqlite3_reset(ins);
-	sqlite3_bind_text(ins, 1, term, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins, 2, id);
-	rc = sqlite3_step(ins);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, "Index de recherche");
+static void add_term(struct terms *t, const char *term)
+{
+	char probe[96];
+	int n;
+
+	if (!t->len) {
+		t->words[t->len++] = ' ';
+		t->words[t->len] = '\0';
+	}
+	snprintf(probe, sizeof probe, " %s ", term);
+	if (strstr(t->words, probe))
+		return;
+	n = snprintf(t->words + t->len, sizeof t->words - t->len, "%s ", term);
+	if (n > 0 && (size_t)n < sizeof t->words - t->len)
+		t->len += (size_t)n;
+	else
+		t->words[t->len] = '\0';   /* full: the rest of the terms is dropped, not cut */
 }
 
-static int add_words(struct store *st, sqlite3_stmt *ins, long long id, const char *text)
+static void add_words(struct terms *t, const char *text)
 {
-	char folded[256], term[260];
+	char folded[256], joined[256], term[80];
 	char *save = NULL, *w;
-	int rc = 0;
 
 	text_fold(text, folded, sizeof folded);
 	/* Compound names are also found typed without their separators ("dartagnan"). */
 	if (strchr(folded, ' ')) {
-		size_t n = 2;
-		memcpy(term, "n:", 2);
-		for (const char *c = folded; *c && n < sizeof term - 1; c++)
+		size_t n = 0;
+		for (const char *c = folded; *c && n < sizeof joined - 1; c++)
 			if (*c != ' ')
-				term[n++] = *c;
-		term[n] = '\0';
-		rc = add_term(st, ins, id, term);
+				joined[n++] = *c;
+		joined[n] = '\0';
+		snprintf(term, sizeof term, "n:%.70s", joined);
+		add_term(t, term);
 	}
-	for (w = strtok_r(folded, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save)) {
-		snprintf(term, sizeof term, "n:%s", w);
-		rc = add_term(st, ins, id, term);
+	for (w = strtok_r(folded, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		snprintf(term, sizeof term, "n:%.70s", w);
+		add_term(t, term);
 	}
-	return rc;
 }
 
-/* Digits of a matricule with 2A/2B kept, for the i: terms. */
-static int add_matricule(struct store *st, sqlite3_stmt *ins, long long id, const char *m)
+static void build_terms(const struct patient *p, struct terms *t)
 {
-	char term[24];
+	char term[32];
+	struct ymd d;
 
-	if (!*m)
-		return 0;
-	snprintf(term, sizeof term, "i:%s", m);
-	return add_term(st, ins, id, term);
+	t->len = 0;
+	t->words[0] = '\0';
+	add_words(t, p->birth_name);
+	add_words(t, p->used_name);
+	add_words(t, p->first_name);
+	add_words(t, p->birth_first_names);
+	add_words(t, p->used_first_name);
+	if (date_parse_iso(p->birth_date, &d) == DATE_OK) {
+		snprintf(term, sizeof term, "d:%04d%02d%02d", d.y, d.m, d.d);
+		add_term(t, term);
+		snprintf(term, sizeof term, "m:%02d%02d", d.m, d.d);
+		add_term(t, term);
+	}
+	if (p->nir[0]) {
+		snprintf(term, sizeof term, "i:%s", p->nir);
+		add_term(t, term);
+	}
+	if (p->ins_matricule[0]) {
+		snprintf(term, sizeof term, "i:%s", p->ins_matricule);
+		add_term(t, term);
+	}
 }
 
-static int index_patient(struct store *st, const struct patient *p)
+/* Rewrite the patient_terms rows of a patient from its terms string. */
+static int index_patient(struct store *st, long long id, const char *sk, const struct terms *t)
 {
 	sqlite3_stmt *del, *ins;
-	struct ymd d;
-	char term[24];
+	char copy[sizeof t->words], *save = NULL, *term;
 	int rc;
 
 	rc = sqlite3_prepare_v2(st->db, "DELETE FROM patient_terms WHERE patient_id = ?1", -1, &del,
 				NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(st, rc, "Index de recherche");
-	sqlite3_bind_int64(del, 1, p->id);
+	sqlite3_bind_int64(del, 1, id);
 	rc = sqlite3_step(del);
 	sqlite3_finalize(del);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, rc, "Index de recherche");
 	rc = sqlite3_prepare_v2(st->db,
-				"INSERT OR IGNORE INTO patient_terms (term, patient_id) VALUES (?1, ?2)",
+				"INSERT OR IGNORE INTO patient_terms (term, patient_id, sort_key)"
+				" VALUES (?1, ?2, ?3)",
 				-1, &ins, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(st, rc, "Index de recherche");
-	rc = add_words(st, ins, p->id, p->birth_name);
-	if (!rc)
-		rc = add_words(st, ins, p->id, p->used_name);
-	if (!rc)
-		rc = add_words(st, ins, p->id, p->first_name);
-	if (!rc)
-		rc = add_words(st, ins, p->id, p->birth_first_names);
-	if (!rc)
-		rc = add_words(st, ins, p->id, p->used_first_name);
-	if (!rc && date_parse_iso(p->birth_date, &d) == DATE_OK) {
-		snprintf(term, sizeof term, "d:%04d%02d%02d", d.y, d.m, d.d);
-		rc = add_term(st, ins, p->id, term);
-		snprintf(term, sizeof term, "m:%02d%02d", d.m, d.d);
-		if (!rc)
-			rc = add_term(st, ins, p->id, term);
+	snprintf(copy, sizeof copy, "%s", t->words);
+	rc = SQLITE_DONE;
+	for (term = strtok_r(copy, " ", &save); term && rc == SQLITE_DONE;
+	     term = strtok_r(NULL, " ", &save)) {
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, term, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, id);
+		sqlite3_bind_text(ins, 3, sk, -1, SQLITE_STATIC);
+		rc = sqlite3_step(ins);
 	}
-	if (!rc)
-		rc = add_matricule(st, ins, p->id, p->nir);
-	if (!rc)
-		rc = add_matricule(st, ins, p->id, p->ins_matricule);
 	sqlite3_finalize(ins);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, "Index de recherche");
 }
 
-static void bind_fields(sqlite3_stmt *s, const struct patient *p, const char *sk, const char *now)
+static void bind_fields(sqlite3_stmt *s, const struct patient *p, const char *sk,
+			const char *words, const char *now)
 {
 	sqlite3_bind_text(s, 1, p->birth_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, p->used_name, -1, SQLITE_STATIC);
@@ -271,7 +292,8 @@ static void bind_fields(sqlite3_stmt *s, const struct patient *p, const char *sk
 	sqlite3_bind_text(s, 22, p->city, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 23, p->notes ? p->notes : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 24, sk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 25, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 25, words, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 26, now, -1, SQLITE_STATIC);
 }
 
 /* Store-level guard: the core rules are enforced here too, whoever the caller is. */
@@ -297,10 +319,11 @@ int patient_insert(struct store *st, struct patient *p)
 		"INSERT INTO patients (birth_name, used_name, first_name, birth_first_names,"
 		" used_first_name, sex, birth_date, birth_cog, nir, ins_matricule, ins_oid, id_status,"
 		" attr_homonyme, attr_douteuse, attr_fictive, validation_mode, phone, mobile, email,"
-		" address, postal_code, city, notes, sort_key, created_at, updated_at, version)"
+		" address, postal_code, city, notes, sort_key, words, created_at, updated_at, version)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, 1)";
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26, 1)";
 	char sk[400], now[24], *before = NULL, *after = NULL;
+	struct terms terms;
 	sqlite3_stmt *s;
 	int rc, own_tx = sqlite3_get_autocommit(st->db);
 
@@ -309,13 +332,14 @@ int patient_insert(struct store *st, struct patient *p)
 	if (own_tx && (rc = store_begin(st)))
 		return rc;
 	sort_key(p, sk, sizeof sk);
+	build_terms(p, &terms);
 	store_now_utc(now, sizeof now);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		rc = store_fail(st, rc, "Création du patient");
 		goto fail;
 	}
-	bind_fields(s, p, sk, now);
+	bind_fields(s, p, sk, terms.words, now);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -326,7 +350,7 @@ int patient_insert(struct store *st, struct patient *p)
 	p->version = 1;
 	snprintf(p->created_at, sizeof p->created_at, "%s", now);
 	snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
-	if ((rc = index_patient(st, p)))
+	if ((rc = index_patient(st, p->id, sk, &terms)))
 		goto fail;
 	audit_diff(NULL, p, &before, &after);
 	rc = audit_write(st, "patient.create", "patient", p->id, NULL, after, NULL);
@@ -368,10 +392,11 @@ int patient_update(struct store *st, struct patient *p)
 		" birth_cog = ?8, nir = ?9, ins_matricule = ?10, ins_oid = ?11, id_status = ?12,"
 		" attr_homonyme = ?13, attr_douteuse = ?14, attr_fictive = ?15, validation_mode = ?16,"
 		" phone = ?17, mobile = ?18, email = ?19, address = ?20, postal_code = ?21, city = ?22,"
-		" notes = ?23, sort_key = ?24, updated_at = ?25, version = version + 1"
-		" WHERE id = ?26 AND version = ?27";
+		" notes = ?23, sort_key = ?24, words = ?25, updated_at = ?26, version = version + 1"
+		" WHERE id = ?27 AND version = ?28";
 	struct patient old;
 	char sk[400], now[24], *before = NULL, *after = NULL;
+	struct terms terms;
 	sqlite3_stmt *s;
 	int rc, own_tx = sqlite3_get_autocommit(st->db);
 
@@ -395,22 +420,23 @@ int patient_update(struct store *st, struct patient *p)
 		goto done;
 	}
 	sort_key(p, sk, sizeof sk);
+	build_terms(p, &terms);
 	store_now_utc(now, sizeof now);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
 		rc = store_fail(st, rc, "Modification du dossier");
 		goto fail;
 	}
-	bind_fields(s, p, sk, now);
-	sqlite3_bind_int64(s, 26, p->id);
-	sqlite3_bind_int(s, 27, p->version);
+	bind_fields(s, p, sk, terms.words, now);
+	sqlite3_bind_int64(s, 27, p->id);
+	sqlite3_bind_int(s, 28, p->version);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		rc = store_fail(st, rc, "Modification du dossier");
 		goto fail;
 	}
-	if ((rc = index_patient(st, p)))
+	if ((rc = index_patient(st, p->id, sk, &terms)))
 		goto fail;
 	if ((rc = audit_write(st, "patient.update", "patient", p->id, before, after, NULL)))
 		goto fail;
@@ -466,37 +492,6 @@ int patient_touch_opened(struct store *st, long long id)
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, "Dossiers récents");
-}
-
-int patient_reindex_all(struct store *st)
-{
-	sqlite3_stmt *s;
-	struct patient p;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
-
-	if (own_tx && (rc = store_begin(st)))
-		return rc;
-	patient_init(&p);
-	rc = sqlite3_prepare_v2(st->db, "SELECT " COLS " FROM patients", -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_fail(st, rc, "Index de recherche");
-		goto out;
-	}
-	rc = 0;
-	while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-		row_to_patient(s, &p);
-		rc = index_patient(st, &p);
-	}
-	sqlite3_finalize(s);
-out:
-	patient_clear(&p);
-	if (own_tx) {
-		if (rc)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
-	return rc;
 }
 
 int patient_add_note(struct store *st, long long id, const char *text)

@@ -67,12 +67,17 @@ struct patient_hits {
 
 void patient_hits_free(struct patient_hits *h);
 
+/* Rows a type-ahead search returns: five screens of results; past that, "précisez". */
+#define PATIENT_SEARCH_LIMIT 200
+
 /*
  * Type-ahead search. The query is split on spaces; every token must match:
  * a name token matches the start of a word of birth name, used name or first names (case
  * and accents ignored); "JJ/MM/AAAA", "JJ/MM", "MM/AAAA", "AAAA" match the birth date;
  * 5+ digits match the start of the NIR or INS matricule. Results sorted by used (else birth)
- * name, first name, birth date; at most limit rows, h->truncated set when more exist.
+ * name, first name, birth date; at most limit rows, h->truncated set when more may exist.
+ * When every criterion is very broad only the first rows of one term are examined: the
+ * results are then the first matches in order, fewer than limit, and truncated is set.
  * An empty query gives the most recently opened patients.
  */
 int patient_search(struct store *st, const char *query, size_t limit, struct patient_hits *h);
@@ -83,8 +88,5 @@ int patient_add_note(struct store *st, long long id, const char *text);
 
 /* Record that the current user opened a dossier (feeds the empty-query list). */
 int patient_touch_opened(struct store *st, long long id);
-
-/* Rebuild the search index of every patient (after an import). */
-int patient_reindex_all(struct store *st);
 
 #endif

@@ -998,16 +998,26 @@ START_TEST(search_recent)
 }
 END_TEST
 
-START_TEST(search_reindex)
+START_TEST(search_shared_words)
 {
-	/* An import writes rows without terms; reindex makes them findable. */
-	ck_assert_int_eq(sqlite3_exec(st->db, "DELETE FROM patient_terms", NULL, NULL, NULL),
-			 SQLITE_OK);
-	expect_hits("adr", 50, 0, 0);
-	ck_assert_int_eq(patient_reindex_all(st), 0);
-	expect_hits("adr", 50, 0, 2, id_adrtrois, id_adrun);
-	expect_hits("31/12", 50, 0, 1, id_adrun);
-	expect_hits("2 75 12", 50, 0, 1, id_adrun);
+	/* Patients inserted one after the other share words: each keeps its own terms. */
+	struct patient a, b;
+	struct patient_hits h = { 0 };
+
+	fill(&a, "VERNET", "", "Louis", "M", "1950-01-01");
+	ck_assert_int_eq(patient_insert(st, &a), 0);
+	fill(&b, "VERNET", "", "Louise", "F", "1950-01-01");
+	ck_assert_int_eq(patient_insert(st, &b), 0);
+	ck_assert_int_eq(patient_search(st, "vernet", 10, &h), 0);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_int_eq(patient_search(st, "vernet 01/01/1950", 10, &h), 0);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_int_eq(patient_search(st, "louise", 10, &h), 0);
+	ck_assert_uint_eq(h.n, 1);
+	ck_assert_int_eq(h.v[0].id, b.id);
+	patient_hits_free(&h);
+	patient_clear(&a);
+	patient_clear(&b);
 }
 END_TEST
 
@@ -1171,7 +1181,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, search_dates_and_nir);
 	tcase_add_test(tc, search_limit);
 	tcase_add_test(tc, search_recent);
-	tcase_add_test(tc, search_reindex);
+	tcase_add_test(tc, search_shared_words);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("demo");
