@@ -31,6 +31,7 @@ struct dossier_screen {
 	int adding;
 	struct form_field note_field;
 	struct ui_form note_form;
+	int quit_asked;     /* the prompt's question came from "quit" */
 };
 
 static void split_notes(struct dossier_screen *d)
@@ -215,6 +216,16 @@ static int key(struct screen *base, int k, int action)
 	if (d->adding && a && !key_is_text(k) &&
 	    (!strcmp(name, "help") || !strcmp(name, "redraw") || !strcmp(name, "suspend")))
 		return 0;
+	/* C-c while a note is typed: quit at once if it is empty, else ask. */
+	if (d->adding && a && !key_is_text(k) && !strcmp(name, "quit") &&
+	    !d->note_form.confirm_cancel) {
+		if (!d->note_field.value[0])
+			return 0;
+		d->quit_asked = 1;
+		d->note_form.confirm_cancel = 1;
+		form_message(&d->note_form, 1, "Quitter sans enregistrer la note ? (o : oui)");
+		return 1;
+	}
 	if (d->adding) {
 		/* The prompt has its own keys: Enter saves, Esc cancels, letters are text. */
 		const char *fctx[] = { "form", "global" };
@@ -227,11 +238,15 @@ static int key(struct screen *base, int k, int action)
 		switch (form_key(&d->note_form, k, fa)) {
 		case FORM_CANCEL:
 			d->adding = 0;
+			if (d->quit_asked)
+				d->app->quit = 1;
 			break;
 		case FORM_SAVE:
 			save_note(d);
 			break;
 		case FORM_CONTINUE:
+			if (!d->note_form.confirm_cancel)
+				d->quit_asked = 0;
 			break;
 		}
 		return 1;

@@ -411,8 +411,9 @@ static int key(struct screen *base, int k, int action)
 	if (a && !key_is_text(k) && (!strcmp(a->name, "help") || !strcmp(a->name, "redraw") ||
 				     !strcmp(a->name, "suspend")))
 		return 0;
-	/* Quitting from a modified form asks first: nothing typed is lost silently. */
-	if (a && !strcmp(a->name, "quit") && !fs->form.confirm_cancel) {
+	/* Quitting (a non-text key such as C-c: "q" is a letter here) from a modified form asks
+	 * first: nothing typed is lost silently. */
+	if (a && !key_is_text(k) && !strcmp(a->name, "quit") && !fs->form.confirm_cancel) {
 		if (!fs->form.modified) {
 			fs->app->quit = 1;
 			return 1;

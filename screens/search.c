@@ -91,9 +91,15 @@ static void draw(struct screen *base)
 	else if (!s->query[0])
 		snprintf(info, sizeof info, "%zu dossier(s) récent(s) — tapez un nom, une date "
 			 "JJ/MM/AAAA ou un NIR", s->hits.n);
+	else if (!s->hits.n && s->hits.truncated)
+		snprintf(info, sizeof info, "Aucun patient parmi les premiers : mots trop courants, "
+			 "tapez quelques lettres de plus");
 	else if (!s->hits.n)
 		snprintf(info, sizeof info, "Aucun patient — %s : créer un patient",
 			 s->editing ? "F2 ou C-o" : "c ou F2");
+	else if (s->hits.truncated && s->hits.n < SEARCH_LIMIT)
+		snprintf(info, sizeof info, "%zu premier(s) patient(s) — mots trop courants, "
+			 "précisez la recherche", s->hits.n);
 	else
 		snprintf(info, sizeof info, "%s%zu patient(s)%s — Entrée : ouvrir  %s  ? : aide",
 			 s->hits.truncated ? "plus de " : "", s->hits.n,
@@ -218,6 +224,10 @@ static int key(struct screen *base, int k, int action)
 		s->pos = 0;
 		return edit_query(s, k);
 	}
+	/* Keys typed in one burst (a paste, a fast typist) reach here before any redraw: the
+	 * list must reflect the query before a move or an open acts on it. */
+	if (s->stale)
+		run_search(s);
 	if (list_action(&s->list, action))
 		return 1;
 	if (!strcmp(name, "patient-open")) {

@@ -24,7 +24,7 @@ if [ "${DISTCHECK:-0}" = 1 ]; then
 	echo "== distcheck"
 	(cd "$top/build" && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror) \
 		>"$top/build/distcheck.out" 2>&1 || { status=1; tail -30 "$top/build/distcheck.out"; }
-	grep -E 'archives ready for distribution|^=+$' "$top/build/distcheck.out" | head -3
+	grep -m 1 'archives ready for distribution' "$top/build/distcheck.out"
 fi
 "$top/scripts/count-results.sh" "$top/build" ${SANITIZE:+"$top/build-asan"}
 exit $status

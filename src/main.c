@@ -178,9 +178,12 @@ static int cmd_patient_search(const struct options *o, struct store *st)
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", x->id, x->birth_name, x->used_name,
 		       x->first_name, x->sex, birth, id_status_code(x->id_status));
 	}
-	if (h.truncated)
+	if (h.truncated && h.n == (size_t)o->limit)
 		fprintf(stderr, "vigie : plus de %d résultats, seuls les %d premiers sont affichés\n",
 			o->limit, o->limit);
+	else if (h.truncated)
+		fprintf(stderr, "vigie : liste incomplète (mots trop courants) : seuls les premiers "
+			"patients dans l'ordre alphabétique ont été examinés, précisez la recherche\n");
 	patient_hits_free(&h);
 	return 0;
 }

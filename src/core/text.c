@@ -363,29 +363,41 @@ size_t text_trim_spaces(const char *in, char *out, size_t size)
 	return pos;
 }
 
-size_t text_upper(const char *in, char *out, size_t size)
+/* Copy in to out, mapping each letter with map(cp, word_start); a word starts after a space,
+ * hyphen or apostrophe. Unchanged characters (and invalid bytes) are copied as they are. */
+static size_t map_letters(const char *in, char *out, size_t size, long (*map)(long, int))
 {
 	size_t pos = 0, len;
 	const char *p = in ? in : "";
+	int word_start = 1;
 
 	if (size == 0 || out == NULL)
 		return 0;
 	while (*p) {
 		long cp = text_utf8_next(p, &len);
-		long up = cp < 0 ? cp : latin_to_upper(cp);
+		long to = cp < 0 ? cp : map(cp, word_start);
 		char buf[4];
-		int ok;
+		int ok = to == cp ? put(out, size, &pos, p, len)
+				  : put(out, size, &pos, buf, encode_utf8(to, buf));
 
-		if (up == cp)
-			ok = put(out, size, &pos, p, len); /* unchanged, invalid bytes included */
-		else
-			ok = put(out, size, &pos, buf, encode_utf8(up, buf));
 		if (!ok)
 			break;
+		word_start = cp >= 0 && (is_space(cp) || is_hyphen(cp) || is_apostrophe(cp));
 		p += len;
 	}
 	out[pos] = '\0';
 	return pos;
+}
+
+static long map_upper(long cp, int word_start)
+{
+	(void)word_start;
+	return latin_to_upper(cp);
+}
+
+size_t text_upper(const char *in, char *out, size_t size)
+{
+	return map_letters(in, out, size, map_upper);
 }
 
 /* Inverse of latin_to_upper for the letters it maps (ASCII, Latin-1, Latin Extended-A). */
@@ -402,27 +414,12 @@ static long latin_to_lower(long cp)
 	return cp;
 }
 
+static long map_capital(long cp, int word_start)
+{
+	return word_start ? latin_to_upper(cp) : latin_to_lower(cp);
+}
+
 size_t text_capitalize(const char *in, char *out, size_t size)
 {
-	size_t pos = 0, len;
-	const char *p = in ? in : "";
-	int word_start = 1;
-
-	if (size == 0 || out == NULL)
-		return 0;
-	while (*p) {
-		long cp = text_utf8_next(p, &len);
-		long to = cp < 0 ? cp : word_start ? latin_to_upper(cp) : latin_to_lower(cp);
-		char buf[4];
-		int ok = to == cp ? put(out, size, &pos, p, len)
-				  : put(out, size, &pos, buf, encode_utf8(to, buf));
-
-		if (!ok)
-			break;
-		/* A new word starts after a space, hyphen or apostrophe ("Jean-Pierre", "D'Arc"). */
-		word_start = cp >= 0 && (is_space(cp) || is_hyphen(cp) || is_apostrophe(cp));
-		p += len;
-	}
-	out[pos] = '\0';
-	return pos;
+	return map_letters(in, out, size, map_capital);
 }

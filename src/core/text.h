@@ -29,7 +29,8 @@ int text_utf8_valid(const char *s);
 /* Copy with trimming of leading/trailing ASCII spaces and collapse of inner space runs. */
 size_t text_trim_spaces(const char *in, char *out, size_t size);
 
-/* Upper-case a UTF-8 name: ASCII and Latin-1 supplement / Latin Extended-A letters
+/* Upper-case a UTF-8 name (in and out may be the same buffer: no letter grows): ASCII and
+ * Latin-1 supplement / Latin Extended-A letters
  * (é->É, œ->Œ); other bytes unchanged. Always NUL-terminates. */
 size_t text_upper(const char *in, char *out, size_t size);
 

@@ -295,8 +295,14 @@ int store_open(const char *path, int flags, struct store **out, char *errbuf, si
 			 "PRAGMA temp_store = MEMORY", "Ouverture de la base");
 	if (!rc)
 		rc = check_header(st, &version);
-	if (rc == STORE_ERR_READONLY && st->readonly && reopen_immutable(st, path) == 0)
-		rc = check_header(st, &version);
+	/* Without write access to the folder SQLite cannot create the -shm it needs for a WAL
+	 * base: it says "read-only" or "cannot open". Try a snapshot then. */
+	if (rc && st->readonly &&
+	    (rc == STORE_ERR_READONLY || (sqlite3_errcode(st->db) & 0xff) == SQLITE_CANTOPEN)) {
+		rc = reopen_immutable(st, path);
+		if (!rc)
+			rc = check_header(st, &version);
+	}
 	if (!rc && !st->readonly) {
 		/* WAL lets several vigie processes (one per SSH session) read while one writes. */
 		rc = exec_simple(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",

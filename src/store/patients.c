@@ -313,45 +313,65 @@ static int check_record(struct store *st, const struct patient *p)
 	return 0;
 }
 
-int patient_insert(struct store *st, struct patient *p)
+/* Write the row (insert, or update guarded by version) and its search terms; now receives
+ * the time written. Runs inside the caller's transaction. */
+static int write_patient(struct store *st, struct patient *p, int update, char *now, size_t nsz)
 {
-	static const char sql[] =
+	static const char insert_sql[] =
 		"INSERT INTO patients (birth_name, used_name, first_name, birth_first_names,"
 		" used_first_name, sex, birth_date, birth_cog, nir, ins_matricule, ins_oid, id_status,"
 		" attr_homonyme, attr_douteuse, attr_fictive, validation_mode, phone, mobile, email,"
 		" address, postal_code, city, notes, sort_key, words, created_at, updated_at, version)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26, 1)";
-	char sk[400], now[24], *before = NULL, *after = NULL;
+	static const char update_sql[] =
+		"UPDATE patients SET birth_name = ?1, used_name = ?2, first_name = ?3,"
+		" birth_first_names = ?4, used_first_name = ?5, sex = ?6, birth_date = ?7,"
+		" birth_cog = ?8, nir = ?9, ins_matricule = ?10, ins_oid = ?11, id_status = ?12,"
+		" attr_homonyme = ?13, attr_douteuse = ?14, attr_fictive = ?15, validation_mode = ?16,"
+		" phone = ?17, mobile = ?18, email = ?19, address = ?20, postal_code = ?21, city = ?22,"
+		" notes = ?23, sort_key = ?24, words = ?25, updated_at = ?26, version = version + 1"
+		" WHERE id = ?27 AND version = ?28";
+	const char *what = update ? "Modification du dossier" : "Création du patient";
 	struct terms terms;
 	sqlite3_stmt *s;
+	char sk[400];
+	int rc;
+
+	sort_key(p, sk, sizeof sk);
+	build_terms(p, &terms);
+	store_now_utc(now, nsz);
+	rc = sqlite3_prepare_v2(st->db, update ? update_sql : insert_sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(st, rc, what);
+	bind_fields(s, p, sk, terms.words, now);
+	if (update) {
+		sqlite3_bind_int64(s, 27, p->id);
+		sqlite3_bind_int(s, 28, p->version);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, what);
+	if (!update)
+		p->id = sqlite3_last_insert_rowid(st->db);
+	return index_patient(st, p->id, sk, &terms);
+}
+
+int patient_insert(struct store *st, struct patient *p)
+{
+	char now[24], *before = NULL, *after = NULL;
 	int rc, own_tx = sqlite3_get_autocommit(st->db);
 
 	if ((rc = check_record(st, p)))
 		return rc;
 	if (own_tx && (rc = store_begin(st)))
 		return rc;
-	sort_key(p, sk, sizeof sk);
-	build_terms(p, &terms);
-	store_now_utc(now, sizeof now);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_fail(st, rc, "Création du patient");
+	if ((rc = write_patient(st, p, 0, now, sizeof now)))
 		goto fail;
-	}
-	bind_fields(s, p, sk, terms.words, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		rc = store_fail(st, rc, "Création du patient");
-		goto fail;
-	}
-	p->id = sqlite3_last_insert_rowid(st->db);
 	p->version = 1;
 	snprintf(p->created_at, sizeof p->created_at, "%s", now);
 	snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
-	if ((rc = index_patient(st, p->id, sk, &terms)))
-		goto fail;
 	audit_diff(NULL, p, &before, &after);
 	rc = audit_write(st, "patient.create", "patient", p->id, NULL, after, NULL);
 	free(after);
@@ -386,18 +406,8 @@ int patient_get(struct store *st, long long id, struct patient *p)
 
 int patient_update(struct store *st, struct patient *p)
 {
-	static const char sql[] =
-		"UPDATE patients SET birth_name = ?1, used_name = ?2, first_name = ?3,"
-		" birth_first_names = ?4, used_first_name = ?5, sex = ?6, birth_date = ?7,"
-		" birth_cog = ?8, nir = ?9, ins_matricule = ?10, ins_oid = ?11, id_status = ?12,"
-		" attr_homonyme = ?13, attr_douteuse = ?14, attr_fictive = ?15, validation_mode = ?16,"
-		" phone = ?17, mobile = ?18, email = ?19, address = ?20, postal_code = ?21, city = ?22,"
-		" notes = ?23, sort_key = ?24, words = ?25, updated_at = ?26, version = version + 1"
-		" WHERE id = ?27 AND version = ?28";
 	struct patient old;
-	char sk[400], now[24], *before = NULL, *after = NULL;
-	struct terms terms;
-	sqlite3_stmt *s;
+	char now[24], *before = NULL, *after = NULL;
 	int rc, own_tx = sqlite3_get_autocommit(st->db);
 
 	if ((rc = check_record(st, p)))
@@ -419,24 +429,7 @@ int patient_update(struct store *st, struct patient *p)
 		rc = 0;
 		goto done;
 	}
-	sort_key(p, sk, sizeof sk);
-	build_terms(p, &terms);
-	store_now_utc(now, sizeof now);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_fail(st, rc, "Modification du dossier");
-		goto fail;
-	}
-	bind_fields(s, p, sk, terms.words, now);
-	sqlite3_bind_int64(s, 27, p->id);
-	sqlite3_bind_int(s, 28, p->version);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		rc = store_fail(st, rc, "Modification du dossier");
-		goto fail;
-	}
-	if ((rc = index_patient(st, p->id, sk, &terms)))
+	if ((rc = write_patient(st, p, 1, now, sizeof now)))
 		goto fail;
 	if ((rc = audit_write(st, "patient.update", "patient", p->id, before, after, NULL)))
 		goto fail;

@@ -48,6 +48,36 @@ tui_text "echo-est-revenu"
 check "SIGSEGV: terminal modes restored (keyboard echo)" tui_wait "PROMPT\\$ echo-est-revenu"
 tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
 
+# A killed process (SIGKILL: no handler runs): what was committed survives.
+cp "$DB" "$TMP/kill.db"
+tui_start xterm-256color "$VIGIE" --db "$TMP/kill.db" --user jmartin
+check "started for the kill test" tui_wait "Recherche de patient"
+tui_text "adrun"
+tui_keys Enter
+check "dossier opened" tui_wait "Dossier — ADRUN"
+tui_text "a"
+tui_text "note avant kill"
+tui_keys Enter
+check "note committed" tui_wait "Note ajoutée"
+pid=$(pgrep -n -f -- "--db $TMP/kill.db --user jmartin")
+kill -KILL "$pid"
+check "SIGKILL: process gone" tui_wait "VIGIE-EXIT:137"
+tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
+check "the write is still in the -wal file" [ -s "$TMP/kill.db-wal" ]
+# Read-only copy with that -wal but no -shm, for a user who cannot write the folder.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$TMP/ro2" && cp "$TMP/kill.db" "$TMP/kill.db-wal" "$TMP/ro2/" &&
+		chmod 755 "$TMP" "$TMP/ro2" && chmod 444 "$TMP/ro2/kill.db" "$TMP/ro2/kill.db-wal"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$TMP/ro2" \
+		"$VIGIE" patient search adrun --db "$TMP/ro2/kill.db" >"$TMP/out" 2>"$TMP/err"
+	check "read-only base with unread changes: refused, not shown stale" \
+		grep -q "dernières modifications" "$TMP/err"
+fi
+notes=$(sqlite3 "$TMP/kill.db" "SELECT notes FROM patients WHERE birth_name = 'ADRUN'")
+check "after SIGKILL the committed note is there" sh -c "echo '$notes' | grep -q 'note avant kill'"
+audit=$(sqlite3 "$TMP/kill.db" "SELECT count(*) FROM audit WHERE action = 'patient.note'")
+check "and its audit row too" [ "$audit" = 1 ]
+
 # C locale: accents transliterated on screen, data untouched.
 tui_start vt100 env LANG=C LC_ALL=C "$VIGIE" --db "$DB" --user jmartin
 check "C locale: search screen" tui_wait "Recherche de patient"

@@ -51,6 +51,16 @@ check "note prompt" tui_wait "Note"
 tui_text "Allergie pénicilline ?"
 tui_keys Enter
 check "note listed with date and author" tui_wait "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} secretariat : Allergie pénicilline \?"
+# Letters are text in a form, "q" included (it quits only outside text fields).
+tui_text "m"
+check "edit form for a used first name" tui_wait "Modifier le patient"
+tui_keys Down Down Down Down
+check "focus on the used first name" tui_wait "^>Prénom utilisé"
+tui_text "Quitterie"
+check "q typed as text" tui_wait "Prénom utilisé +Quitterie"
+tui_keys C-s
+check "used first name shown" tui_wait "Dossier — LEFÈVRE \(DUPOND\) Quitterie"
+
 # Douteuse on a validée identity: demoted to provisoire, validation removed (RNIV).
 tui_text "m"
 check "edit form again" tui_wait "Modifier le patient"
@@ -72,8 +82,9 @@ check "quit" tui_wait "VIGIE-EXIT:0"
 
 row=$("$VIGIE" patient search "lefevre marie" --db "$DB")
 check "found by used name without accent" sh -c "echo '$row' | grep -q 'DUPOND	LEFÈVRE	Marie	F	12/03/1980	provisoire'"
+check "found by used first name" sh -c "'$VIGIE' patient search quitterie --db '$DB' | grep -q DUPOND"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM audit a JOIN patients p ON p.id = a.entity_id WHERE p.birth_name = 'DUPOND' AND a.who = 'secretariat' AND a.action IN ('patient.create', 'patient.update', 'patient.note')")
-check "creation, 2 edits and note audited (4 rows)" [ "$n" = 4 ]
+check "creation, 3 edits and note audited (5 rows)" [ "$n" = 5 ]
 before=$(sqlite3 "$DB" "SELECT before FROM audit WHERE action = 'patient.update' ORDER BY id LIMIT 1")
 check "audit keeps the values before the edit" sh -c "echo '$before' | grep -q '\"statut\":\"provisoire\"'"
 after=$(sqlite3 "$DB" "SELECT after FROM audit WHERE action = 'patient.update' ORDER BY id DESC LIMIT 1")

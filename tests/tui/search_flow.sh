@@ -32,6 +32,9 @@ for term in vt100 xterm-256color; do
 	check "$term: Esc back to the search, query kept" tui_wait "Recherche : adr"
 	tui_keys j
 	check "$term: j moves in the list after a dossier" tui_wait "^> ADRTROIS +TOUSSAINT"
+	# Typed and opened in one burst (a paste): the list follows the query before Enter acts.
+	tui_keys / C-u "ecetinsi" Enter
+	check "$term: burst of keys opens the right dossier" tui_wait "Dossier — ECETINSI PIERRE-ALAIN"
 	tui_text "q"
 	check "$term: q quits with status 0" tui_wait "VIGIE-EXIT:0"
 	check "$term: shell prompt is back" tui_wait "PROMPT\\$"

@@ -564,6 +564,26 @@ static const char *upper(const char *in)
 	return buf;
 }
 
+START_TEST(text_capitalize_first_names)
+{
+	char out[64];
+
+	text_capitalize("jean-PIERRE", out, sizeof out);
+	ck_assert_str_eq(out, "Jean-Pierre");
+	text_capitalize("d'ARC", out, sizeof out);
+	ck_assert_str_eq(out, "D'Arc");
+	text_capitalize("élodie marie", out, sizeof out);
+	ck_assert_str_eq(out, "Élodie Marie");
+	text_capitalize("ŒUVRE", out, sizeof out);
+	ck_assert_str_eq(out, "Œuvre");
+	text_capitalize("ZOÉ", out, sizeof out);
+	ck_assert_str_eq(out, "Zoé");
+	/* Too small: cut at a character boundary, never inside "é". */
+	text_capitalize("zoé", out, 4);
+	ck_assert_str_eq(out, "Zo");
+}
+END_TEST
+
 START_TEST(text_upper_names)
 {
 	char out[8];
@@ -1562,6 +1582,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, text_utf8_next_decode);
 	tcase_add_test(tc, text_trim);
 	tcase_add_test(tc, text_upper_names);
+	tcase_add_test(tc, text_capitalize_first_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("date");
