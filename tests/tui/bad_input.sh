@@ -61,7 +61,10 @@ tui_keys Enter
 check "note committed" tui_wait "Note ajoutée"
 pid=$(pgrep -n -f -- "--db $TMP/kill.db --user jmartin")
 kill -KILL "$pid"
-check "SIGKILL: process gone" tui_wait "VIGIE-EXIT:137"
+# Nothing can restore the terminal after SIGKILL: wait for the process, not the screen.
+gone() { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	! kill -0 "$1" 2>/dev/null; }
+check "SIGKILL: process gone" gone "$pid"
 tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
 check "the write is still in the -wal file" [ -s "$TMP/kill.db-wal" ]
 # Read-only copy with that -wal but no -shm, for a user who cannot write the folder.
