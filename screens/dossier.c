@@ -178,7 +178,8 @@ static void draw(struct screen *base)
 		ui_text(y, 2, cols - 2, ST_MUTED, "Aucune note — a : ajouter une note", 1);
 	}
 	if (d->adding) {
-		form_place(&d->note_form, lines - 3, 0, 3, cols);
+		/* Prompt, spare row, message: all above the status line. */
+		form_place(&d->note_form, lines - 4, 0, 3, cols);
 		d->note_form.label_w = 6;
 		form_draw(&d->note_form);
 		base->cursor_y = d->note_form.cursor_y;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,11 +22,32 @@ int store_schema_version_known(void)
 	return (int)store_migrations_count;
 }
 
+/* SQLite reports a disk that filled up while mapping the -shm as an I/O error. */
+static int disk_full(const struct store *st)
+{
+	char dir[4096];
+	struct statvfs vfs;
+	char *slash;
+
+	snprintf(dir, sizeof dir, "%s", st->path[0] ? st->path : ".");
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < 65536;
+}
+
 int store_fail(struct store *st, int rc, const char *what)
 {
 	const char *msg = sqlite3_errmsg(st->db);
 	int prim = rc & 0xff;
 	int code = STORE_ERR;
+
+	if (prim == SQLITE_IOERR && disk_full(st))
+		prim = SQLITE_FULL;
 
 	switch (prim) {
 	case SQLITE_NOTADB:
@@ -47,7 +69,7 @@ int store_fail(struct store *st, int rc, const char *what)
 		break;
 	case SQLITE_FULL:
 		snprintf(st->err, sizeof st->err,
-			 "%s : disque plein, rien n'a été enregistré", what);
+			 "%s : disque plein, rien n'a été enregistré (libérez de la place)", what);
 		break;
 	case SQLITE_IOERR:
 		snprintf(st->err, sizeof st->err,
@@ -273,6 +295,7 @@ int store_open(const char *path, int flags, struct store **out, char *errbuf, si
 		set_err(errbuf, errsize, "Mémoire insuffisante%s%s", NULL, NULL);
 		return STORE_ERR;
 	}
+	snprintf(st->path, sizeof st->path, "%s", path);
 	st->readonly = (flags & STORE_OPEN_READONLY) ||
 		       (access(path, F_OK) == 0 && access(path, W_OK) != 0);
 	oflags = SQLITE_OPEN_NOMUTEX |

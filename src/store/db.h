@@ -28,6 +28,7 @@ struct store {
 	char who[64];        /* login recorded in audit rows */
 	long long user_id;   /* users.id of who, 0 if not a known user */
 	char err[256];       /* last error message, French */
+	char path[4096];     /* the database file, to tell a full disk from other I/O errors */
 };
 
 #define STORE_OPEN_CREATE 0x1    /* create the file if missing */
