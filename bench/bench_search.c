@@ -1,6 +1,6 @@
 /* bench_search: N generated patients; search latency, start-up, memory, terminal bytes of vigie. */
 #include "store/db.h"
-#include "store/names.h"
+#include "names.h"
 #include "store/patients.h"
 
 #include <ctype.h>

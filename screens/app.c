@@ -92,6 +92,12 @@ static void global_action(struct app *a, int action)
 			screen_pop(&a->ss);
 	} else if (!strcmp(d->name, "redraw")) {
 		ui_force_redraw();
+	} else if (!strcmp(d->name, "job-cancel")) {
+		char label[32];
+		if (jobs_cancel_newest(a->js, label, sizeof label))
+			app_message(a, ST_WARN, "%s : annulation demandée", label);
+		else
+			app_message(a, ST_NORMAL, "Aucune tâche de fond en cours");
 	} else if (!strcmp(d->name, "suspend")) {
 		if (ui_suspend())
 			app_message(a, ST_WARN, "Suspension impossible : ce shell n'a pas de "
@@ -103,7 +109,6 @@ static void handle_key(struct app *a, int key)
 {
 	int consumed, action;
 
-	a->keys_handled++;
 	if (key == VK_RESIZE) {
 		ui_force_redraw();
 		return;
@@ -120,6 +125,8 @@ static void handle_key(struct app *a, int key)
 		screen_push(&a->ss, a->pending_push);
 		a->pending_push = NULL;
 	}
+	if (store_end_leaked_transaction(a->st))
+		app_message(a, ST_ERROR, "Erreur interne : transaction laissée ouverte, annulée");
 }
 
 static void handle_events(struct app *a)

@@ -20,13 +20,11 @@ struct app {
 	struct keymap km;
 	struct screen_stack ss;
 	char login[64];
-	char dbpath[4096];
 	char msg[256];            /* transient status message */
 	enum ui_style msg_style;
 	time_t msg_until;
 	int quit;
 	int test_job_seconds;
-	long keys_handled;        /* for tests and benchmarks */
 	struct screen *pending_push;  /* pushed once the current key is handled */
 };
 

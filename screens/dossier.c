@@ -272,12 +272,22 @@ static int key(struct screen *base, int k, int action)
 		memset(&d->note_field, 0, sizeof d->note_field);
 		d->note_field.label = "Note";
 		d->note_field.hint = "Entrée : enregistrer   Échap : abandonner";
-		d->note_field.maxchars = 500;
+		d->note_field.maxbytes = 1000;   /* the store line holds 1200 */
 		form_init(&d->note_form, &d->note_field, 1, d);
 		d->adding = 1;
 		return 1;
 	}
 	return 0;
+}
+
+/* A background job changed this patient (INSi, DMP...): show the new state. */
+static void event(struct screen *base, const void *ev)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+	const struct job_event *e = ev;
+
+	if (e->patient_id == d->id && e->status == JOB_DONE)
+		load(d);
 }
 
 static void enter(struct screen *base)
@@ -304,6 +314,7 @@ static const struct screen_ops dossier_ops = {
 	.enter = enter,
 	.draw = draw,
 	.key = key,
+	.event = event,
 	.destroy = destroy,
 };
 

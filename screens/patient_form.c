@@ -22,6 +22,8 @@ enum {
 	F_COUNT
 };
 
+#define EFFECT_DEMOTED 0x100
+
 struct form_screen {
 	struct screen base;
 	struct app *app;
@@ -31,7 +33,8 @@ struct form_screen {
 	struct ui_form form;
 	int strict_locked;         /* INS traits come from INSi: not editable here */
 	long long created_id;      /* set once a creation is saved */
-	int demoted;               /* douteuse demoted the identity on this save */
+	unsigned effects;          /* ID_EDIT_* and EFFECT_DEMOTED of the last save */
+	char orig[F_COUNT][FORM_VALUE_MAX];  /* values as loaded */
 	int quit_asked;            /* the confirmation was asked by "quit", not "cancel" */
 };
 
@@ -76,7 +79,8 @@ static int v_date(const char *v, char *msg, size_t size, void *ctx)
 		rc = date_check_birth(&d, &today);
 	if (rc == DATE_OK)
 		return 0;
-	snprintf(msg, size, "Date de naissance : %s (format JJ/MM/AAAA)", date_strerror(rc));
+	/* date_strerror names the format itself when that is the problem. */
+	snprintf(msg, size, "Date de naissance : %s", date_strerror(rc));
 	return -1;
 }
 
@@ -139,41 +143,41 @@ static void setup_fields(struct form_screen *fs)
 	struct form_field *f = fs->f;
 
 	f[F_BIRTH_NAME] = (struct form_field){ .label = "Nom de naissance", .required = 1,
-		.maxchars = ID_NAME_MAX, .hint = "Nom de naissance, tel que sur la pièce d'identité" };
-	f[F_USED_NAME] = (struct form_field){ .label = "Nom utilisé", .maxchars = ID_NAME_MAX,
+		.maxbytes = ID_NAME_MAX, .hint = "Nom de naissance, tel que sur la pièce d'identité" };
+	f[F_USED_NAME] = (struct form_field){ .label = "Nom utilisé", .maxbytes = ID_NAME_MAX,
 		.hint = "Nom d'usage (nom marital...), si différent du nom de naissance" };
 	f[F_FIRST_NAMES] = (struct form_field){ .label = "Prénoms de naissance", .required = 1,
-		.maxchars = ID_FIRSTNAMES_MAX,
+		.maxbytes = ID_FIRSTNAMES_MAX,
 		.hint = "Tous les prénoms de l'acte de naissance, séparés par des espaces" };
 	f[F_FIRST_NAME] = (struct form_field){ .label = "Premier prénom", .required = 1,
-		.maxchars = ID_NAME_MAX,
+		.maxbytes = ID_NAME_MAX,
 		.hint = "Premier prénom de naissance (rempli depuis la liste si vide)" };
-	f[F_USED_FIRST] = (struct form_field){ .label = "Prénom utilisé", .maxchars = ID_NAME_MAX,
+	f[F_USED_FIRST] = (struct form_field){ .label = "Prénom utilisé", .maxbytes = ID_NAME_MAX,
 		.hint = "Prénom d'usage, s'il diffère" };
-	f[F_SEX] = (struct form_field){ .label = "Sexe (F/M/I)", .required = 1, .maxchars = 1,
+	f[F_SEX] = (struct form_field){ .label = "Sexe (F/M/I)", .required = 1, .maxbytes = 1,
 		.validate = v_sex };
 	f[F_BIRTH_DATE] = (struct form_field){ .label = "Date de naissance", .required = 1,
-		.maxchars = 10, .validate = v_date, .hint = "JJ/MM/AAAA" };
-	f[F_COG] = (struct form_field){ .label = "Lieu de naissance (COG)", .maxchars = 5,
+		.maxbytes = 10, .validate = v_date, .hint = "JJ/MM/AAAA" };
+	f[F_COG] = (struct form_field){ .label = "Lieu de naissance (COG)", .maxbytes = 5,
 		.validate = v_cog,
 		.hint = "Code INSEE de la commune (2A/2B en Corse), 99xxx pays, 99999 inconnu" };
-	f[F_NIR] = (struct form_field){ .label = "NIR (carte Vitale)", .maxchars = 21,
+	f[F_NIR] = (struct form_field){ .label = "NIR (carte Vitale)", .maxbytes = 21,
 		.validate = v_nir, .hint = "13 caractères + clé, espaces permis" };
-	f[F_VALID_DOC] = (struct form_field){ .label = "Pièce d'identité vue", .maxchars = 2,
+	f[F_VALID_DOC] = (struct form_field){ .label = "Pièce d'identité vue", .maxbytes = 2,
 		.validate = v_doc,
 		.hint = "CN, PA, CS, AN, LE, AV, EX : l'identité devient validée (vide : non vue)" };
-	f[F_HOMONYME] = (struct form_field){ .label = "Homonyme (o/n)", .maxchars = 1,
+	f[F_HOMONYME] = (struct form_field){ .label = "Homonyme (o/n)", .maxbytes = 1,
 		.validate = v_yesno };
-	f[F_DOUTEUSE] = (struct form_field){ .label = "Identité douteuse (o/n)", .maxchars = 1,
+	f[F_DOUTEUSE] = (struct form_field){ .label = "Identité douteuse (o/n)", .maxbytes = 1,
 		.validate = v_yesno };
-	f[F_FICTIVE] = (struct form_field){ .label = "Identité fictive (o/n)", .maxchars = 1,
+	f[F_FICTIVE] = (struct form_field){ .label = "Identité fictive (o/n)", .maxbytes = 1,
 		.validate = v_yesno };
-	f[F_PHONE] = (struct form_field){ .label = "Téléphone", .maxchars = 32 };
-	f[F_MOBILE] = (struct form_field){ .label = "Portable", .maxchars = 32 };
-	f[F_EMAIL] = (struct form_field){ .label = "Courriel", .maxchars = 128 };
-	f[F_ADDRESS] = (struct form_field){ .label = "Adresse", .maxchars = 200 };
-	f[F_POSTAL] = (struct form_field){ .label = "Code postal", .maxchars = 10 };
-	f[F_CITY] = (struct form_field){ .label = "Ville", .maxchars = 100 };
+	f[F_PHONE] = (struct form_field){ .label = "Téléphone", .maxbytes = 32 };
+	f[F_MOBILE] = (struct form_field){ .label = "Portable", .maxbytes = 32 };
+	f[F_EMAIL] = (struct form_field){ .label = "Courriel", .maxbytes = 128 };
+	f[F_ADDRESS] = (struct form_field){ .label = "Adresse", .maxbytes = 200 };
+	f[F_POSTAL] = (struct form_field){ .label = "Code postal", .maxbytes = 10 };
+	f[F_CITY] = (struct form_field){ .label = "Ville", .maxbytes = 100 };
 }
 
 #define SET(i, v) snprintf(fs->f[i].value, sizeof fs->f[i].value, "%s", v)
@@ -274,18 +278,21 @@ static int field_of(enum id_field idf)
 /* Build the record from the fields; 0, or -1 with the form focused on the faulty field. */
 static int collect(struct form_screen *fs, struct patient *p)
 {
+	static const int strict[] = { F_BIRTH_NAME, F_FIRST_NAMES, F_FIRST_NAME, F_SEX,
+				      F_BIRTH_DATE, F_COG };
 	char v[F_COUNT][FORM_VALUE_MAX], today[16], msg[256];
 	struct id_traits t;
+	struct id_edit e;
 	struct ymd d;
 	struct nir n;
 	enum id_field bad;
-	unsigned attrs = 0;
-	int status = fs->p.id_status;
+	unsigned attrs = 0, effects;
+	int status;
 
 	for (int i = 0; i < F_COUNT; i++)
 		trimmed(fs, i, v[i], sizeof v[i]);
-	/* The first first name follows the list unless typed. */
-	if (!v[F_FIRST_NAME][0] && v[F_FIRST_NAMES][0]) {
+	/* The first first name follows the list unless typed (never for INSi traits). */
+	if (!fs->strict_locked && !v[F_FIRST_NAME][0] && v[F_FIRST_NAMES][0]) {
 		snprintf(v[F_FIRST_NAME], sizeof v[F_FIRST_NAME], "%s", v[F_FIRST_NAMES]);
 		char *sp = strchr(v[F_FIRST_NAME], ' ');
 		if (sp)
@@ -303,20 +310,23 @@ static int collect(struct form_screen *fs, struct patient *p)
 		attrs |= ID_ATTR_DOUTEUSE;
 	if (v[F_FICTIVE][0] == 'o' || v[F_FICTIVE][0] == 'O')
 		attrs |= ID_ATTR_FICTIVE;
-	/* RNIV: declaring the identity douteuse demotes it to provisoire and invalidates the
-	 * INS and the validation. */
-	if ((attrs & ID_ATTR_DOUTEUSE) && (status != ID_PROVISOIRE || v[F_VALID_DOC][0])) {
-		status = ID_PROVISOIRE;
+	/* The status follows the RNIV rules of core/identity (id_status_after_edit). */
+	e = (struct id_edit){
+		.old_status = fs->p.id_status,
+		.has_ins = fs->p.ins_matricule[0] != '\0',
+		.doc_before = fs->p.validation_mode[0] != '\0',
+		.doc_after = v[F_VALID_DOC][0] != '\0',
+		.doc_changed = strcmp(v[F_VALID_DOC], fs->orig[F_VALID_DOC]) != 0,
+		.attrs = attrs,
+	};
+	for (size_t i = 0; i < sizeof strict / sizeof strict[0]; i++)
+		e.strict_changed |= strcmp(fs->f[strict[i]].value, fs->orig[strict[i]]) != 0;
+	status = id_status_after_edit(&e, &effects);
+	if (effects & ID_EDIT_DROP_DOC) {
 		v[F_VALID_DOC][0] = '\0';
 		SET(F_VALID_DOC, "");
-		p->ins_matricule[0] = '\0';
-		p->ins_oid[0] = '\0';
-		fs->demoted = 1;
-	} else if (v[F_VALID_DOC][0])
-		status = status == ID_RECUPEREE || status == ID_QUALIFIEE ? ID_QUALIFIEE : ID_VALIDEE;
-	else
-		status = status == ID_RECUPEREE || status == ID_QUALIFIEE ? ID_RECUPEREE
-									   : ID_PROVISOIRE;
+	}
+	fs->effects = effects | (fs->p.id && status < (int)fs->p.id_status ? EFFECT_DEMOTED : 0);
 	t = (struct id_traits){
 		.birth_name = v[F_BIRTH_NAME], .used_name = v[F_USED_NAME],
 		.first_name = v[F_FIRST_NAME], .birth_first_names = v[F_FIRST_NAMES],
@@ -333,18 +343,25 @@ static int collect(struct form_screen *fs, struct patient *p)
 		form_message(&fs->form, 1, "%s", msg);
 		return -1;
 	}
-	snprintf(p->birth_name, sizeof p->birth_name, "%s", v[F_BIRTH_NAME]);
+	/* INSi traits (read-only here) stay exactly as INSi returned them. */
+	if (!fs->strict_locked) {
+		snprintf(p->birth_name, sizeof p->birth_name, "%s", v[F_BIRTH_NAME]);
+		snprintf(p->first_name, sizeof p->first_name, "%s", v[F_FIRST_NAME]);
+		snprintf(p->birth_first_names, sizeof p->birth_first_names, "%s", v[F_FIRST_NAMES]);
+		snprintf(p->sex, sizeof p->sex, "%s", v[F_SEX]);
+		date_parse_fr(v[F_BIRTH_DATE], &d);
+		date_to_iso(&d, p->birth_date, sizeof p->birth_date);
+		snprintf(p->birth_cog, sizeof p->birth_cog, "%s", v[F_COG]);
+	}
 	snprintf(p->used_name, sizeof p->used_name, "%s", v[F_USED_NAME]);
-	snprintf(p->first_name, sizeof p->first_name, "%s", v[F_FIRST_NAME]);
-	snprintf(p->birth_first_names, sizeof p->birth_first_names, "%s", v[F_FIRST_NAMES]);
 	snprintf(p->used_first_name, sizeof p->used_first_name, "%s", v[F_USED_FIRST]);
-	snprintf(p->sex, sizeof p->sex, "%s", v[F_SEX]);
-	date_parse_fr(v[F_BIRTH_DATE], &d);
-	date_to_iso(&d, p->birth_date, sizeof p->birth_date);
-	snprintf(p->birth_cog, sizeof p->birth_cog, "%s", v[F_COG]);
 	p->nir[0] = '\0';
 	if (v[F_NIR][0] && nir_parse(v[F_NIR], 1, &n) == NIR_OK)
 		snprintf(p->nir, sizeof p->nir, "%s%02d", n.body, n.key);
+	if (effects & ID_EDIT_DROP_INS) {
+		p->ins_matricule[0] = '\0';
+		p->ins_oid[0] = '\0';
+	}
 	p->id_status = status;
 	p->id_attrs = attrs;
 	snprintf(p->validation_mode, sizeof p->validation_mode, "%s", v[F_VALID_DOC]);
@@ -357,13 +374,45 @@ static int collect(struct form_screen *fs, struct patient *p)
 	return 0;
 }
 
+/* Remember the values as loaded, to tell what the user changed. */
+static void keep_orig(struct form_screen *fs)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		snprintf(fs->orig[i], sizeof fs->orig[i], "%s", fs->f[i].value);
+}
+
+/* Another session saved this dossier meanwhile: re-read it, keep what the user typed and take
+ * the other session's values everywhere else. */
+static void merge_conflict(struct form_screen *fs)
+{
+	static char typed[F_COUNT][FORM_VALUE_MAX];
+	struct patient fresh;
+
+	patient_init(&fresh);
+	if (patient_get(fs->app->st, fs->id, &fresh)) {
+		form_message(&fs->form, 1, "%s", fs->app->st->err);
+		patient_clear(&fresh);
+		return;
+	}
+	for (int i = 0; i < F_COUNT; i++)
+		snprintf(typed[i], sizeof typed[i], "%s", fs->f[i].value);
+	patient_clear(&fs->p);
+	fs->p = fresh;
+	fill_from_patient(fs);
+	for (int i = 0; i < F_COUNT; i++)
+		if (strcmp(typed[i], fs->orig[i]) != 0 && !fs->f[i].readonly)
+			snprintf(fs->f[i].value, sizeof fs->f[i].value, "%s", typed[i]);
+	keep_orig(fs);
+	form_message(&fs->form, 1, "Modifié sur un autre poste pendant votre saisie : dossier relu, "
+		     "vos changements gardés — vérifiez puis C-s pour enregistrer");
+}
+
 static void save(struct form_screen *fs)
 {
 	struct store *st = fs->app->st;
 	struct patient p = fs->p;   /* keeps id, version, INS and notes pointer */
 	int rc;
 
-	fs->demoted = 0;
 	if (collect(fs, &p))
 		return;
 	if (fs->id) {
@@ -372,13 +421,20 @@ static void save(struct form_screen *fs)
 		p.notes = NULL;
 		rc = patient_insert(st, &p);
 	}
+	if (rc == STORE_ERR_CONFLICT) {
+		merge_conflict(fs);
+		return;
+	}
 	if (rc) {
 		form_message(&fs->form, 1, "%s", st->err);
 		return;
 	}
-	if (fs->demoted)
+	if (p.id_attrs & ID_ATTR_DOUTEUSE && fs->effects & EFFECT_DEMOTED)
 		app_message(fs->app, ST_WARN, "Identité douteuse : statut ramené à provisoire, INS "
 			    "et validation retirés");
+	else if (fs->effects & ID_EDIT_DROP_DOC)
+		app_message(fs->app, ST_WARN, "Traits d'identité modifiés : identité à valider de "
+			    "nouveau sur une pièce d'identité");
 	else
 		app_message(fs->app, ST_OK, fs->id ? "Dossier enregistré" : "Patient créé");
 	fs->base.done = 1;
@@ -499,6 +555,7 @@ struct screen *patient_form_new(struct app *a, long long patient_id, const char 
 		fill_from_query(fs, prefill_query);
 		snprintf(fs->base.title, sizeof fs->base.title, " Nouveau patient");
 	}
+	keep_orig(fs);
 	form_init(&fs->form, fs->f, F_COUNT, fs);
 	fs->form.label_w = 25;
 	return &fs->base;

@@ -22,7 +22,6 @@ struct search_screen {
 	int stale;               /* query changed since the last search */
 	struct patient_hits hits;
 	struct ui_list list;
-	long long total;         /* patients in the base */
 	char error[256];
 };
 
@@ -250,14 +249,23 @@ static int key(struct screen *base, int k, int action)
 	return 0;
 }
 
+/* A background job changed a patient: the list is read again at the next draw. */
+static void event(struct screen *base, const void *ev)
+{
+	struct search_screen *s = (struct search_screen *)base;
+	const struct job_event *e = ev;
+
+	if (e->patient_id && e->status == JOB_DONE)
+		s->stale = 1;
+}
+
 static void enter(struct screen *base)
 {
 	struct search_screen *s = (struct search_screen *)base;
 
-	/* Back from a dossier or form: data may have changed; keys act on the list. */
-	s->total = patient_count(s->app->st);
-	snprintf(base->title, sizeof base->title, " Vigie — Recherche de patient (%lld dossiers)",
-		 s->total);
+	/* Back from a dossier or form: data may have changed; keys act on the list. (No patient
+	 * count in the title: counting 100 000 rows would cost a whole keystroke's budget.) */
+	snprintf(base->title, sizeof base->title, " Vigie — Recherche de patient");
 	s->stale = 1;
 }
 
@@ -282,6 +290,7 @@ static const struct screen_ops search_ops = {
 	.enter = enter,
 	.draw = draw,
 	.key = key,
+	.event = event,
 	.leave = leave,
 	.destroy = destroy,
 };

@@ -6,6 +6,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 
 cd "$top"
+if [ -f config.status ]; then
+	echo "Ce dossier source a déjà été configuré sur place (./configure) : lancez" >&2
+	echo "« make distclean » ici, puis relancez ; les builds se font dans build/." >&2
+	exit 1
+fi
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
 	autoreconf -fi >/dev/null
 fi

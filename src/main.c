@@ -260,7 +260,6 @@ static int run_tui(const struct options *o, const struct config *c, const char *
 		goto out;
 	store_set_user(a->st, login);
 	snprintf(a->login, sizeof a->login, "%s", login);
-	snprintf(a->dbpath, sizeof a->dbpath, "%s", c->db);
 	a->test_job_seconds = o->test_job;
 	load_keymaps(&a->km, c, o->keys);
 	for (size_t i = 0; i < a->km.nerrors; i++)

@@ -71,6 +71,26 @@ int id_check_attributes(enum id_status s, unsigned attrs, const char **why)
 	return reason == NULL ? 0 : -1;
 }
 
+enum id_status id_status_after_edit(const struct id_edit *e, unsigned *effects)
+{
+	int ins = e->has_ins && (e->old_status == ID_RECUPEREE || e->old_status == ID_QUALIFIEE);
+	int doc = e->doc_after;
+
+	*effects = 0;
+	if (e->attrs & ID_ATTR_DOUTEUSE) {
+		*effects = (ins ? ID_EDIT_DROP_INS : 0) | (e->doc_after ? ID_EDIT_DROP_DOC : 0);
+		return ID_PROVISOIRE;
+	}
+	/* A validation covers the traits that were checked: new traits need a new check. */
+	if (e->strict_changed && e->doc_before && !e->doc_changed && doc) {
+		doc = 0;
+		*effects |= ID_EDIT_DROP_DOC;
+	}
+	if (ins)
+		return doc ? ID_QUALIFIEE : ID_RECUPEREE;
+	return doc ? ID_VALIDEE : ID_PROVISOIRE;
+}
+
 int id_sex_valid(const char *sex)
 {
 	if (sex == NULL)

@@ -32,6 +32,33 @@ const char *id_status_marker(enum id_status s);
  */
 int id_check_attributes(enum id_status s, unsigned attrs, const char **why);
 
+/* What an edit of a dossier does to its identity (RNIV, DOMAIN.md §1). */
+struct id_edit {
+	enum id_status old_status;
+	int has_ins;            /* an INS matricule returned by INSi is recorded */
+	int strict_changed;     /* a strict trait (names, sex, birth date, COG) was changed */
+	int doc_before;         /* an ID document was recorded before the edit */
+	int doc_after;          /* an ID document is recorded after the edit */
+	int doc_changed;        /* the document was (re)entered in this edit */
+	unsigned attrs;         /* attributes after the edit */
+};
+
+enum id_edit_effect {
+	ID_EDIT_DROP_INS = 0x1,  /* clear the INS matricule and OID */
+	ID_EDIT_DROP_DOC = 0x2,  /* clear the recorded ID document */
+};
+
+/*
+ * Status after an edit, and what must be cleared (*effects, ID_EDIT_* bits):
+ *  - douteuse demotes to provisoire and invalidates the INS and the validation;
+ *  - a strict trait changed without the document being (re)checked in the same edit loses
+ *    the validation (validée -> provisoire); an INS identity's strict traits come from INSi
+ *    and are not edited by hand (callers keep them);
+ *  - a document seen raises provisoire -> validée, récupérée -> qualifiée; removing it lowers
+ *    qualifiée -> récupérée, validée -> provisoire.
+ */
+enum id_status id_status_after_edit(const struct id_edit *e, unsigned *effects);
+
 /* Sex codes accepted: "F", "M", "I" (indéterminé). Returns 1 if valid. */
 int id_sex_valid(const char *sex);
 

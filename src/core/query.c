@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static void add(struct query *q, const char *term, int prefix, int weight)
+static void add(struct query *q, const char *term, int prefix)
 {
 	if (q->n >= QUERY_MAX_TERMS)
 		return;
 	snprintf(q->t[q->n].lo, sizeof q->t[q->n].lo, "%s", term);
 	q->t[q->n].prefix = prefix;
-	q->t[q->n].weight = weight;
 	q->n++;
 }
 
@@ -44,19 +43,19 @@ static void add_date(struct query *q, const char *tok)
 	switch (date_query_parse(tok, &dq)) {
 	case DATEQ_FULL:
 		snprintf(term, sizeof term, "d:%04d%02d%02d", dq.y, dq.m, dq.d);
-		add(q, term, 0, 100);
+		add(q, term, 0);
 		break;
 	case DATEQ_MONTH_YEAR:
 		snprintf(term, sizeof term, "d:%04d%02d", dq.y, dq.m);
-		add(q, term, 1, 60);
+		add(q, term, 1);
 		break;
 	case DATEQ_YEAR:
 		snprintf(term, sizeof term, "d:%04d", dq.y);
-		add(q, term, 1, 40);
+		add(q, term, 1);
 		break;
 	case DATEQ_DAY_MONTH:
 		snprintf(term, sizeof term, "m:%02d%02d", dq.m, dq.d);
-		add(q, term, 0, 50);
+		add(q, term, 0);
 		break;
 	case DATEQ_NONE:
 		break;
@@ -85,12 +84,12 @@ size_t query_parse(const char *text, struct query *q)
 	if (strlen(text) == 8 && strspn(text, "0123456789") == 8 && date_parse_fr(text, &d) == 0 &&
 	    d.y >= 1850 && d.y <= 2199) {
 		snprintf(term, sizeof term, "d:%04d%02d%02d", d.y, d.m, d.d);
-		add(q, term, 0, 100);
+		add(q, term, 0);
 		return q->n;
 	}
 	if (as_matricule(text, mat, sizeof mat)) {
 		snprintf(term, sizeof term, "i:%s", mat);
-		add(q, term, 1, 80 + (int)strlen(mat));
+		add(q, term, 1);
 		return q->n;
 	}
 	snprintf(buf, sizeof buf, "%s", text);
@@ -103,7 +102,7 @@ size_t query_parse(const char *text, struct query *q)
 		char *s2 = NULL;
 		for (char *w = strtok_r(folded, " ", &s2); w; w = strtok_r(NULL, " ", &s2)) {
 			snprintf(term, sizeof term, "n:%.60s", w);
-			add(q, term, 1, 10 + (int)strlen(w) * 5);
+			add(q, term, 1);
 		}
 	}
 	return q->n;

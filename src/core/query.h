@@ -10,7 +10,6 @@
 struct query_term {
 	char lo[72];
 	int prefix;   /* 1: every term starting with lo; 0: exactly lo */
-	int weight;   /* higher is more selective: the search drives from the heaviest */
 };
 
 struct query {

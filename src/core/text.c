@@ -156,8 +156,10 @@ static int put(char *out, size_t size, size_t *pos, const char *src, size_t n)
 	return 1;
 }
 
-static size_t encode_utf8(long cp, char *b)
+size_t text_utf8_encode(long cp, char *b)
 {
+	if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
 	if (cp < 0x80) {
 		b[0] = (char)cp;
 		return 1;
@@ -250,6 +252,8 @@ static const char *ascii_sign(long cp)
 		return "x";
 	case 0xB7: case 0x2022:
 		return ".";
+	case 0x2502: case 0x2503: case 0x2551:   /* box-drawing separators of the status line */
+		return "|";
 	default:
 		return NULL;
 	}
@@ -378,7 +382,7 @@ static size_t map_letters(const char *in, char *out, size_t size, long (*map)(lo
 		long to = cp < 0 ? cp : map(cp, word_start);
 		char buf[4];
 		int ok = to == cp ? put(out, size, &pos, p, len)
-				  : put(out, size, &pos, buf, encode_utf8(to, buf));
+				  : put(out, size, &pos, buf, text_utf8_encode(to, buf));
 
 		if (!ok)
 			break;

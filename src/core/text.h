@@ -39,6 +39,10 @@ size_t text_upper(const char *in, char *out, size_t size);
  * surrogate, truncated) sequence so the caller can skip a single byte. */
 long text_utf8_next(const char *s, size_t *len);
 
+/* Encode a code point as UTF-8 into b (4 bytes, not NUL-terminated); returns the byte count,
+ * 0 for a surrogate or a value past U+10FFFF. */
+size_t text_utf8_encode(long cp, char *b);
+
 /* 1 if cp is an ASCII letter or a letter of Latin-1 Supplement / Latin Extended-A
  * (U+00C0-U+017F except U+00D7 and U+00F7), 0 otherwise. */
 int text_is_latin_letter(long cp);

@@ -164,9 +164,7 @@ static void *worker_main(void *p)
 	char err[256];
 
 	free(wa);
-	/* Each worker has its own connection (DESIGN: one connection per thread). */
-	if (store_open(js->dbpath, 0, &st, err, sizeof err) == 0)
-		store_set_user(st, js->who);
+	err[0] = '\0';
 	pthread_mutex_lock(&js->mu);
 	for (;;) {
 		struct job *j;
@@ -184,6 +182,11 @@ static void *worker_main(void *p)
 		j->status = JOB_RUNNING;
 		pthread_mutex_unlock(&js->mu);
 
+		/* Each worker has its own connection (DESIGN: one per thread), opened with its
+		 * first job so that start-up does not pay for it. */
+		if (!st && store_open(js->dbpath, 0, &st, err, sizeof err) == 0)
+			store_set_user(st, js->who);
+
 		if (!st) {
 			code = -1;
 			job_set_message(j, "%s", err);
@@ -191,6 +194,11 @@ static void *worker_main(void *p)
 			code = -1;
 		} else {
 			code = j->spec.run(j, st, j->spec.arg);
+			if (store_end_leaked_transaction(st) && code == 0) {
+				code = -1;
+				job_set_message(j, "%s : transaction laissée ouverte, annulée",
+						j->spec.label);
+			}
 		}
 
 		int late = past_deadline(j);
@@ -362,6 +370,27 @@ int jobs_cancel(struct jobs *js, long long id)
 	if (unqueued)
 		free_job(unqueued);
 	return found;
+}
+
+long long jobs_cancel_newest(struct jobs *js, char *label, size_t size)
+{
+	long long id = 0;
+
+	pthread_mutex_lock(&js->mu);
+	for (struct job *j = js->head; j; j = j->next)
+		if (j->id > id) {
+			id = j->id;
+			snprintf(label, size, "%s", j->spec.label);
+		}
+	for (int i = 0; i < js->nworkers; i++)
+		if (js->running[i] && !js->running[i]->cancelled && js->running[i]->id > id) {
+			id = js->running[i]->id;
+			snprintf(label, size, "%s", js->running[i]->spec.label);
+		}
+	pthread_mutex_unlock(&js->mu);
+	if (id)
+		jobs_cancel(js, id);
+	return id;
 }
 
 int jobs_wake_fd(const struct jobs *js)

@@ -54,6 +54,10 @@ long long jobs_post(struct jobs *js, const struct job_spec *spec);
 /* Ask a queued or running job to stop. Returns 0 if found. */
 int jobs_cancel(struct jobs *js, long long job_id);
 
+/* Cancel the most recently posted job still queued or running (the one the user just
+ * started). Returns its id, or 0 when nothing is pending; label receives its label. */
+long long jobs_cancel_newest(struct jobs *js, char *label, size_t size);
+
 /* File descriptor the UI polls: readable when events are waiting. */
 int jobs_wake_fd(const struct jobs *js);
 /* Take up to max finished-job events (non-blocking); returns how many. */

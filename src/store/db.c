@@ -122,6 +122,14 @@ int store_commit(struct store *st)
 	return rc;
 }
 
+int store_end_leaked_transaction(struct store *st)
+{
+	if (!st || sqlite3_get_autocommit(st->db))
+		return 0;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return 1;
+}
+
 void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
@@ -309,7 +317,7 @@ int store_open(const char *path, int flags, struct store **out, char *errbuf, si
 		free(st);
 		return STORE_ERR;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	/* Defensive: never let SQL text from a file run code or attach other files. */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);

@@ -31,6 +31,9 @@ struct store {
 	char path[4096];     /* the database file, to tell a full disk from other I/O errors */
 };
 
+/* How long a write waits for another session's lock before giving up. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
 #define STORE_OPEN_CREATE 0x1    /* create the file if missing */
 #define STORE_OPEN_READONLY 0x2  /* never write */
 
@@ -50,6 +53,10 @@ int store_schema_version(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/* If a transaction was left open (a bug), roll it back so that later writes are not swallowed
+ * by it; returns 1 when one was found. */
+int store_end_leaked_transaction(struct store *st);
 
 /* Translate an SQLite result code into a store_error and fill st->err (French). */
 int store_fail(struct store *st, int rc, const char *what);

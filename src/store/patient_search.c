@@ -120,8 +120,11 @@ static long capped_count(struct store *st, const struct query_term *t, int cap)
 		sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int(s, t->prefix ? 3 : 2, cap);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int(s, 0);
+	else
+		n = store_fail(st, rc, "Recherche de patients");
 	sqlite3_finalize(s);
 	return n;
 }
@@ -145,9 +148,18 @@ static int fetch_hits(struct store *st, const long long *ids, size_t n, struct p
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, ids[i]);
-		if (sqlite3_step(s) == SQLITE_ROW && push_hit(h, s)) {
-			snprintf(st->err, sizeof st->err, "Mémoire insuffisante pour la recherche");
-			rc = STORE_ERR;
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			rc = 0;
+			if (push_hit(h, s)) {
+				snprintf(st->err, sizeof st->err,
+					 "Mémoire insuffisante pour la recherche");
+				rc = STORE_ERR;
+			}
+		} else if (rc == SQLITE_DONE) {
+			rc = 0;   /* removed meanwhile by another session: skip it */
+		} else {
+			rc = store_fail(st, rc, "Recherche de patients");
 		}
 	}
 	sqlite3_finalize(s);
@@ -302,8 +314,10 @@ static int narrow(struct store *st, struct plan *pl, size_t limit, struct patien
 			: "SELECT patient_id, sort_key FROM patient_terms WHERE term = ?1"
 			  " ORDER BY sort_key, patient_id", -1, &s, NULL);
 	if (rc != SQLITE_OK) {
+		rc = store_fail(st, rc, "Recherche de patients");
+		sqlite3_finalize(pl->words);
 		free(ids);
-		return store_fail(st, rc, "Recherche de patients");
+		return rc;
 	}
 	sqlite3_bind_text(s, 1, d->lo, -1, SQLITE_STATIC);
 	if (d->prefix) {

@@ -1,7 +1,9 @@
 /* Patients: identity traits, contact, notes; search index; every change audited. */
 #include "store/patients.h"
 #include "store/audit.h"
+#include "core/cog.h"
 #include "core/date.h"
+#include "core/nir.h"
 #include "core/identity.h"
 #include "core/text.h"
 
@@ -88,9 +90,12 @@ static size_t patient_fields(const struct patient *p, struct field_view *f, char
 {
 	size_t n = 0;
 
-	snprintf(attrs, asz, "%s%s%s", p->id_attrs & ID_ATTR_HOMONYME ? "homonyme " : "",
-		 p->id_attrs & ID_ATTR_DOUTEUSE ? "douteuse " : "",
-		 p->id_attrs & ID_ATTR_FICTIVE ? "fictive " : "");
+	/* "homonyme,douteuse": the same codes as the demo data file. */
+	snprintf(attrs, asz, "%s%s%s%s%s", p->id_attrs & ID_ATTR_HOMONYME ? "homonyme" : "",
+		 (p->id_attrs & ID_ATTR_HOMONYME) && (p->id_attrs & ~ID_ATTR_HOMONYME) ? "," : "",
+		 p->id_attrs & ID_ATTR_DOUTEUSE ? "douteuse" : "",
+		 (p->id_attrs & ID_ATTR_DOUTEUSE) && (p->id_attrs & ID_ATTR_FICTIVE) ? "," : "",
+		 p->id_attrs & ID_ATTR_FICTIVE ? "fictive" : "");
 	f[n++] = (struct field_view){ "nom_naissance", p->birth_name };
 	f[n++] = (struct field_view){ "nom_utilise", p->used_name };
 	f[n++] = (struct field_view){ "premier_prenom", p->first_name };
@@ -129,7 +134,8 @@ static int audit_diff(const struct patient *a, const struct patient *b, char **b
 	if (a)
 		patient_fields(a, fa, attrs_a, sizeof attrs_a);
 	for (size_t i = 0; i < n; i++) {
-		if (a && strcmp(fa[i].value, fb[i].value) == 0)
+		/* Notes are appended by patient_add_note, never rewritten by an update. */
+		if (a && (strcmp(fa[i].value, fb[i].value) == 0 || !strcmp(fa[i].name, "notes")))
 			continue;
 		if (!a && !*fb[i].value)
 			continue;
@@ -296,18 +302,35 @@ static void bind_fields(sqlite3_stmt *s, const struct patient *p, const char *sk
 	sqlite3_bind_text(s, 26, now, -1, SQLITE_STATIC);
 }
 
-/* Store-level guard: the core rules are enforced here too, whoever the caller is. */
+/* Store-level guard, whoever the caller is: required traits, a real ISO birth date, a COG and
+ * a NIR that are well formed, and a status consistent with its attributes, its validation
+ * document and its INS. (The screens validate the typing itself with id_validate.) */
 static int check_record(struct store *st, const struct patient *p)
 {
-	const char *why;
+	const char *why = NULL;
+	struct ymd d;
+	struct nir n;
+	int ins = p->id_status == ID_RECUPEREE || p->id_status == ID_QUALIFIEE;
+	int doc = p->id_status == ID_VALIDEE || p->id_status == ID_QUALIFIEE;
 
-	if (!*p->birth_name || !*p->first_name || !id_sex_valid(p->sex) || !*p->birth_date) {
-		snprintf(st->err, sizeof st->err,
-			 "Nom de naissance, premier prénom, sexe et date de naissance sont obligatoires");
-		return STORE_ERR_INVALID;
-	}
-	if (id_check_attributes(p->id_status, p->id_attrs, &why)) {
-		snprintf(st->err, sizeof st->err, "%s", why);
+	if (!*p->birth_name || !*p->first_name || !id_sex_valid(p->sex))
+		why = "Nom de naissance, premier prénom et sexe sont obligatoires";
+	else if (date_parse_iso(p->birth_date, &d) != DATE_OK)
+		why = "Date de naissance invalide";
+	else if (*p->birth_cog && cog_classify(p->birth_cog) == COG_INVALID)
+		why = "Lieu de naissance (COG) invalide";
+	else if (*p->nir && nir_parse(p->nir, 1, &n) != NIR_OK)
+		why = "NIR invalide (clé ou format)";
+	else if (*p->ins_matricule && nir_parse(p->ins_matricule, 1, &n) != NIR_OK)
+		why = "Matricule INS invalide (clé ou format)";
+	else if (ins != (*p->ins_matricule != '\0'))
+		why = "Un matricule INS va avec le statut récupérée ou qualifiée, et lui seul";
+	else if (doc != (*p->validation_mode != '\0'))
+		why = "Une pièce d'identité vérifiée va avec le statut validée ou qualifiée, et lui seul";
+	else
+		id_check_attributes(p->id_status, p->id_attrs, &why);
+	if (why) {
+		snprintf(st->err, sizeof st->err, "%s : rien n'a été enregistré", why);
 		return STORE_ERR_INVALID;
 	}
 	return 0;
@@ -330,8 +353,8 @@ static int write_patient(struct store *st, struct patient *p, int update, char *
 		" birth_cog = ?8, nir = ?9, ins_matricule = ?10, ins_oid = ?11, id_status = ?12,"
 		" attr_homonyme = ?13, attr_douteuse = ?14, attr_fictive = ?15, validation_mode = ?16,"
 		" phone = ?17, mobile = ?18, email = ?19, address = ?20, postal_code = ?21, city = ?22,"
-		" notes = ?23, sort_key = ?24, words = ?25, updated_at = ?26, version = version + 1"
-		" WHERE id = ?27 AND version = ?28";
+		" sort_key = ?24, words = ?25, updated_at = ?26, version = version + 1"
+		" WHERE id = ?27 AND version = ?28";   /* ?23 (notes): only patient_add_note appends */
 	const char *what = update ? "Modification du dossier" : "Création du patient";
 	struct terms terms;
 	sqlite3_stmt *s;
@@ -482,8 +505,13 @@ int patient_touch_opened(struct store *st, long long id)
 		return store_fail(st, rc, "Dossiers récents");
 	sqlite3_bind_text(s, 1, st->who, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
+	/* A convenience list: never make the user wait for another session's write lock. */
+	sqlite3_busy_timeout(st->db, 0);
 	rc = sqlite3_step(s);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_finalize(s);
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 0;
 	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, "Dossiers récents");
 }
 
@@ -491,7 +519,7 @@ int patient_add_note(struct store *st, long long id, const char *text)
 {
 	static const char sql[] =
 		"UPDATE patients SET notes = CASE WHEN notes = '' THEN ?1 ELSE notes || char(10) || ?1"
-		" END, updated_at = ?2, version = version + 1 WHERE id = ?3";
+		" END, updated_at = ?2 WHERE id = ?3";
 	char line[1200], now[24], stamp[20];
 	sqlite3_stmt *s;
 	int rc, own_tx = sqlite3_get_autocommit(st->db);

@@ -30,7 +30,8 @@ struct patient {
 	char *notes;                   /* malloc'd, may be NULL; freed by patient_clear */
 	char created_at[24];
 	char updated_at[24];
-	int version;                   /* increases on every change (optimistic locking) */
+	int version;                   /* increases on every update (optimistic locking); notes,
+					* being appended, do not count */
 };
 
 void patient_init(struct patient *p);
@@ -38,8 +39,9 @@ void patient_clear(struct patient *p);
 
 /* Insert; fills p->id and p->version. Audited. */
 int patient_insert(struct store *st, struct patient *p);
-/* Update if p->version still matches the row (else STORE_ERR_CONFLICT). Audited with
- * before/after of changed fields. On success p->version is incremented. */
+/* Update if p->version still matches the row (else STORE_ERR_CONFLICT). Notes are not
+ * written (see patient_add_note). Audited with before/after of changed fields. On success
+ * p->version is incremented. */
 int patient_update(struct store *st, struct patient *p);
 /* Load by id. */
 int patient_get(struct store *st, long long id, struct patient *p);
@@ -83,7 +85,8 @@ void patient_hits_free(struct patient_hits *h);
 int patient_search(struct store *st, const char *query, size_t limit, struct patient_hits *h);
 
 /* Append a dated note ("AAAA-MM-JJ HH:MM login : text") to the dossier's notes, atomically
- * (concurrent appends from other sessions are kept). Audited. */
+ * (concurrent appends from other sessions are kept; an open edit form does not conflict with
+ * it). Audited. */
 int patient_add_note(struct store *st, long long id, const char *text);
 
 /* Record that the current user opened a dossier (feeds the empty-query list). */

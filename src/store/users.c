@@ -87,21 +87,30 @@ int user_get_by_login(struct store *st, const char *login, struct user *u)
 int cabinet_set(struct store *st, const char *name, const char *finess, const char *address)
 {
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db,
+	int rc, own_tx = sqlite3_get_autocommit(st->db);
+
+	/* The row and its audit row commit together. */
+	if (own_tx && (rc = store_begin(st)))
+		return rc;
+	rc = sqlite3_prepare_v2(st->db,
 				    "INSERT INTO cabinet (id, name, finess, address) VALUES (1, ?1, ?2, ?3)"
 				    " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
 				    " finess = excluded.finess, address = excluded.address",
 				    -1, &s, NULL);
 
-	if (rc != SQLITE_OK)
-		return store_fail(st, rc, "Cabinet");
+	if (rc != SQLITE_OK) {
+		rc = store_fail(st, rc, "Cabinet");
+		goto out;
+	}
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, finess, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, address, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, "Cabinet");
+	if (rc != SQLITE_DONE) {
+		rc = store_fail(st, rc, "Cabinet");
+		goto out;
+	}
 	{
 		json_t *j = json_pack("{s:s, s:s, s:s}", "nom", name, "finess", finess, "adresse",
 				      address);
@@ -109,6 +118,13 @@ int cabinet_set(struct store *st, const char *name, const char *finess, const ch
 		json_decref(j);
 		rc = audit_write(st, "cabinet.set", "cabinet", 1, NULL, after, NULL);
 		free(after);
-		return rc;
 	}
+out:
+	if (own_tx) {
+		if (rc)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
+	}
+	return rc;
 }

@@ -222,8 +222,7 @@ static void edit(struct ui_form *fm, int key)
 		if (!key_is_text(key))
 			return;
 		n = key_utf8(key, u);
-		if (!n || len + n >= sizeof f->value ||
-		    (f->maxchars && text_utf8_len(f->value) >= f->maxchars)) {
+		if (!n || len + n >= sizeof f->value || (f->maxbytes && len + n > f->maxbytes)) {
 			form_message(fm, 1, "« %s » : longueur maximale atteinte", f->label);
 			return;
 		}

@@ -4,13 +4,15 @@
 
 #include <stddef.h>
 
-#define FORM_VALUE_MAX 256
+#define FORM_VALUE_MAX 1024
 
 struct form_field {
 	const char *label;          /* French, shown left of the field */
 	const char *hint;           /* shown in the message line while the field has focus */
 	char value[FORM_VALUE_MAX]; /* UTF-8 */
-	size_t maxchars;            /* characters allowed (0: FORM_VALUE_MAX - 1 bytes) */
+	/* Bytes allowed (UTF-8: an accented letter takes two), the size the store keeps;
+	 * 0: FORM_VALUE_MAX - 1. Typing stops there with a message, never a silent cut. */
+	size_t maxbytes;
 	int required;
 	int readonly;
 	/* Checks the value when the field is left and on save; 0 or -1 with a French message. */

@@ -1,6 +1,5 @@
 /* Help screen: the live bindings of the screen it was opened from, with their help text. */
 #include "ui/help.h"
-#include "ui/keys.h"
 #include "ui/list.h"
 #include "ui/ui.h"
 
@@ -103,26 +102,6 @@ static const struct screen_ops help_ops = {
 	.destroy = destroy,
 };
 
-/* Keys of ctx[c] bound to action that really reach it from this screen. */
-static size_t live_keys(const struct keymap *km, const char *const *ctx, size_t nctx, size_t c,
-			int action, char *buf, size_t size)
-{
-	size_t len = 0, count = 0;
-	char name[16];
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < km->n && len < size; i++) {
-		const struct binding *b = &km->v[i];
-		if (b->action != action || strcmp(b->context, ctx[c]) != 0 ||
-		    keymap_resolve(km, ctx, nctx, b->key) != action)
-			continue;
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", count ? ", " : "",
-					vk_name(b->key, name, sizeof name));
-		count++;
-	}
-	return count;
-}
-
 struct screen *help_screen_new(const struct keymap *km, const struct screen *from, void *app)
 {
 	struct help_screen *h = calloc(1, sizeof *h);
@@ -144,7 +123,8 @@ struct screen *help_screen_new(const struct keymap *km, const struct screen *fro
 			struct help_row *r = &h->rows[h->n];
 			int seen = 0;
 
-			if (!live_keys(km, ctx, nctx, c, (int)a, r->keys, sizeof r->keys))
+			if (!keymap_keys_for(km, ctx[c], (int)a, ctx, nctx, r->keys,
+					     sizeof r->keys))
 				continue;
 			for (size_t i = 0; i < h->n; i++)
 				if (h->rows[i].help == action_get((int)a)->help)

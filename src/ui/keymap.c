@@ -14,6 +14,7 @@ static const struct action_def actions[] = {
 	{ "back", "Revenir à l'écran précédent" },
 	{ "redraw", "Redessiner l'écran" },
 	{ "suspend", "Suspendre Vigie (reprendre avec fg)" },
+	{ "job-cancel", "Annuler la dernière tâche de fond lancée" },
 	{ "list-down", "Ligne suivante" },
 	{ "list-up", "Ligne précédente" },
 	{ "list-page-down", "Page suivante" },
@@ -284,7 +285,8 @@ int keymap_resolve(const struct keymap *km, const char *const *ctxs, size_t nctx
 	return -1;
 }
 
-size_t keymap_keys_for(const struct keymap *km, const char *ctx, int action, char *buf, size_t size)
+size_t keymap_keys_for(const struct keymap *km, const char *ctx, int action,
+		       const char *const *chain, size_t nchain, char *buf, size_t size)
 {
 	size_t len = 0, count = 0;
 	char name[16];
@@ -292,7 +294,8 @@ size_t keymap_keys_for(const struct keymap *km, const char *ctx, int action, cha
 	if (size)
 		buf[0] = '\0';
 	for (size_t i = 0; i < km->n && len < size; i++) {
-		if (km->v[i].action != action || strcmp(km->v[i].context, ctx) != 0)
+		if (km->v[i].action != action || strcmp(km->v[i].context, ctx) != 0 ||
+		    (chain && keymap_resolve(km, chain, nchain, km->v[i].key) != action))
 			continue;
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", count ? ", " : "",
 					vk_name(km->v[i].key, name, sizeof name));

@@ -47,7 +47,10 @@ int keymap_lookup(const struct keymap *km, const char *ctx, int key);
 /* Resolve through a chain of contexts (e.g. {"search", "list", "global"}), first match wins. */
 int keymap_resolve(const struct keymap *km, const char *const *ctxs, size_t nctx, int key);
 
-/* Keys bound to an action in a context, as display names joined by ", ". */
-size_t keymap_keys_for(const struct keymap *km, const char *ctx, int action, char *buf, size_t size);
+/* Keys bound to an action in a context, as display names joined by ", ". With a context chain
+ * (as keymap_resolve takes), only the keys that really reach the action through it: a key a
+ * more specific context takes over is left out. */
+size_t keymap_keys_for(const struct keymap *km, const char *ctx, int action,
+		       const char *const *chain, size_t nchain, char *buf, size_t size);
 
 #endif

@@ -1,5 +1,6 @@
 /* Key names for keymap files and help screens. */
 #include "ui/keys.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,60 +27,19 @@ static const struct {
 
 size_t key_utf8(int cp, char *out)
 {
-	if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		out[1] = '\0';
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		out[2] = '\0';
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		out[3] = '\0';
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	out[4] = '\0';
-	return 4;
+	size_t n = text_utf8_encode(cp, out);
+
+	out[n] = '\0';
+	return n;
 }
 
-/* Decode exactly one UTF-8 character; -1 if s is not exactly one. */
+/* The code point of a name that is exactly one valid UTF-8 character, else -1. */
 static int utf8_single(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	int cp, len;
+	size_t len;
+	long cp = text_utf8_next(s, &len);
 
-	if (u[0] < 0x80)
-		cp = u[0], len = 1;
-	else if ((u[0] & 0xe0) == 0xc0)
-		cp = u[0] & 0x1f, len = 2;
-	else if ((u[0] & 0xf0) == 0xe0)
-		cp = u[0] & 0x0f, len = 3;
-	else if ((u[0] & 0xf8) == 0xf0)
-		cp = u[0] & 0x07, len = 4;
-	else
-		return -1;
-	for (int i = 1; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF would alias named keys. */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	return u[len] == '\0' ? cp : -1;
+	return cp > 0 && s[len] == '\0' ? (int)cp : -1;
 }
 
 int key_from_name(const char *name)

@@ -280,8 +280,6 @@ int ui_suspend(void)
 int ui_cols(void) { return COLS; }
 int ui_lines(void) { return LINES; }
 int ui_too_small(void) { return COLS < UI_MIN_COLS || LINES < UI_MIN_LINES; }
-int ui_utf8(void) { return utf8; }
-int ui_colour(void) { return colour; }
 
 void ui_clear(void)
 {

@@ -50,8 +50,6 @@ int ui_suspend(void);
 int ui_cols(void);
 int ui_lines(void);
 int ui_too_small(void);
-int ui_utf8(void);
-int ui_colour(void);
 
 /* Drawing (main thread only). Text is UTF-8; on a non-UTF-8 terminal it is transliterated. */
 void ui_clear(void);

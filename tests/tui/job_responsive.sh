@@ -28,4 +28,19 @@ check "quit" tui_wait "VIGIE-EXIT:0"
 rows=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'test.job' AND who = 'jmartin' AND detail = 'attente de 3 s'")
 check "job result written to the store by the worker" [ "$rows" = 1 ]
 
+# A long job cancelled from the UI (C-k): it stops at once, nothing written.
+tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
+tui_start vt100 "$VIGIE" --db "$DB" --user jmartin --test-job 60
+check "long job pending" tui_wait "Test… 1 tâche"
+tui_keys C-k
+check "cancel acknowledged" tui_wait "Test : annulation demandée|Test : tâche annulée"
+check "job reported cancelled" tui_wait "Test : tâche annulée" 3
+check "pending counter gone after cancel" tui_wait_gone "… 1 tâche" 3
+tui_keys C-k
+check "nothing left to cancel" tui_wait "Aucune tâche de fond en cours"
+tui_keys C-c
+check "quit" tui_wait "VIGIE-EXIT:0"
+rows=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'test.job'")
+check "the cancelled job wrote nothing" [ "$rows" = 1 ]
+
 finish

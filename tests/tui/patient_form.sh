@@ -88,6 +88,6 @@ check "creation, 3 edits and note audited (5 rows)" [ "$n" = 5 ]
 before=$(sqlite3 "$DB" "SELECT before FROM audit WHERE action = 'patient.update' ORDER BY id LIMIT 1")
 check "audit keeps the values before the edit" sh -c "echo '$before' | grep -q '\"statut\":\"provisoire\"'"
 after=$(sqlite3 "$DB" "SELECT after FROM audit WHERE action = 'patient.update' ORDER BY id DESC LIMIT 1")
-check "audit of the demotion" sh -c "echo '$after' | grep -q '\"statut\":\"provisoire\",\"attributs\":\"douteuse \",\"mode_validation\":\"\"'"
+check "audit of the demotion" sh -c "echo '$after' | grep -q '\"statut\":\"provisoire\",\"attributs\":\"douteuse\",\"mode_validation\":\"\"'"
 
 finish

@@ -7,7 +7,7 @@ demo_db "$DB"
 
 for term in vt100 xterm-256color; do
 	tui_start "$term" "$VIGIE" --db "$DB" --user jmartin
-	check "$term: search screen painted" tui_wait "Recherche de patient \(81 dossiers\)"
+	check "$term: search screen painted" tui_wait "Recherche de patient"
 	tui_text "adr"
 	check "$term: typing adr lists ADRUN" tui_wait "ADRUN +ZOE +31/12/1975"
 	check "$term: typing adr lists ADRTROIS" tui_wait "ADRTROIS +DOMINIQUE"

@@ -564,6 +564,50 @@ static const char *upper(const char *in)
 	return buf;
 }
 
+START_TEST(identity_status_after_edit)
+{
+	unsigned fx;
+	struct id_edit e = { .old_status = ID_PROVISOIRE };
+
+	/* A document seen: provisoire -> validée; récupérée -> qualifiée. */
+	e.doc_after = e.doc_changed = 1;
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_VALIDEE);
+	ck_assert_uint_eq(fx, 0);
+	e = (struct id_edit){ .old_status = ID_RECUPEREE, .has_ins = 1, .doc_after = 1,
+			      .doc_changed = 1 };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_QUALIFIEE);
+	/* Document removed: qualifiée -> récupérée, validée -> provisoire. */
+	e = (struct id_edit){ .old_status = ID_QUALIFIEE, .has_ins = 1, .doc_before = 1,
+			      .doc_changed = 1 };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_RECUPEREE);
+	e = (struct id_edit){ .old_status = ID_VALIDEE, .doc_before = 1, .doc_changed = 1 };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_PROVISOIRE);
+	/* Douteuse: provisoire, INS and document dropped (RNIV). */
+	e = (struct id_edit){ .old_status = ID_QUALIFIEE, .has_ins = 1, .doc_before = 1,
+			      .doc_after = 1, .attrs = ID_ATTR_DOUTEUSE };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_PROVISOIRE);
+	ck_assert_uint_eq(fx, ID_EDIT_DROP_INS | ID_EDIT_DROP_DOC);
+	/* A strict trait changed on a validée identity without a new check: back to
+	 * provisoire, document dropped. */
+	e = (struct id_edit){ .old_status = ID_VALIDEE, .strict_changed = 1, .doc_before = 1,
+			      .doc_after = 1 };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_PROVISOIRE);
+	ck_assert_uint_eq(fx, ID_EDIT_DROP_DOC);
+	/* ... but if the document was entered again in the same edit, it stays validée. */
+	e.doc_changed = 1;
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_VALIDEE);
+	ck_assert_uint_eq(fx, 0);
+	/* Contact changes only: nothing moves. */
+	e = (struct id_edit){ .old_status = ID_QUALIFIEE, .has_ins = 1, .doc_before = 1,
+			      .doc_after = 1 };
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_QUALIFIEE);
+	ck_assert_uint_eq(fx, 0);
+	/* Homonyme changes nothing either. */
+	e.attrs = ID_ATTR_HOMONYME;
+	ck_assert_int_eq(id_status_after_edit(&e, &fx), ID_QUALIFIEE);
+}
+END_TEST
+
 START_TEST(text_capitalize_first_names)
 {
 	char out[64];
@@ -1583,6 +1627,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, text_trim);
 	tcase_add_test(tc, text_upper_names);
 	tcase_add_test(tc, text_capitalize_first_names);
+	tcase_add_test(tc, identity_status_after_edit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("date");

@@ -259,6 +259,18 @@ START_TEST(default_loads)
 	ck_assert_int_eq(keymap_resolve(&km, search_chain, 0, VK_ENTER), -1);
 	ck_assert_int_eq(keymap_lookup(&km, "search", 'q'), -1);
 	ck_assert_int_eq(keymap_lookup(&km, "global", 'q'), act("quit"));
+	/* Help lists only keys that reach the action: "/" of the list context is taken over
+	 * by the search screen's own "/", so list-find is reached through "f" only. */
+	{
+		char buf[64];
+		ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-find"), search_chain, 3,
+						  buf, sizeof buf), 0);
+		ck_assert_uint_eq(keymap_keys_for(&km, "search", act("list-find"), search_chain,
+						  3, buf, sizeof buf), 1);
+		ck_assert_str_eq(buf, "f");
+		ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-find"), NULL, 0, buf,
+						  sizeof buf), 1);
+	}
 
 	ck_assert_int_eq(keymap_resolve(&km, dossier_chain, 2, 'm'), act("patient-edit"));
 	ck_assert_int_eq(keymap_resolve(&km, dossier_chain, 2, 'a'), act("note-add"));
@@ -346,7 +358,7 @@ START_TEST(default_plain_keys)
 					ok |= plain_key(km.v[k].key, name);
 			if (!ok) {
 				char one[200];
-				keymap_keys_for(&km, contexts[c], b->action, keys, sizeof keys);
+				keymap_keys_for(&km, contexts[c], b->action, NULL, 0, keys, sizeof keys);
 				snprintf(one, sizeof one, " [%s %s: %s]", contexts[c], name, keys);
 				if (!strstr(missing, one))
 					strncat(missing, one, sizeof missing - strlen(missing) - 1);
@@ -364,20 +376,20 @@ START_TEST(default_keys_for)
 	char buf[64];
 
 	load_default(&km);
-	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), buf, sizeof buf), 3);
+	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), NULL, 0, buf, sizeof buf), 3);
 	ck_assert_str_eq(buf, "j, Bas, C-n");
-	ck_assert_uint_eq(keymap_keys_for(&km, "global", act("help"), buf, sizeof buf), 2);
+	ck_assert_uint_eq(keymap_keys_for(&km, "global", act("help"), NULL, 0, buf, sizeof buf), 2);
 	ck_assert_str_eq(buf, "?, F1");
-	ck_assert_uint_eq(keymap_keys_for(&km, "search", act("patient-open"), buf, sizeof buf), 2);
+	ck_assert_uint_eq(keymap_keys_for(&km, "search", act("patient-open"), NULL, 0, buf, sizeof buf), 2);
 	ck_assert_str_eq(buf, "Entrée, o");
-	ck_assert_uint_eq(keymap_keys_for(&km, "form", act("form-cancel"), buf, sizeof buf), 2);
+	ck_assert_uint_eq(keymap_keys_for(&km, "form", act("form-cancel"), NULL, 0, buf, sizeof buf), 2);
 	ck_assert_str_eq(buf, "Échap, C-g");
 	/* Not bound in that context */
-	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("quit"), buf, sizeof buf), 0);
+	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("quit"), NULL, 0, buf, sizeof buf), 0);
 	ck_assert_str_eq(buf, "");
 	/* A short buffer is cut, never overrun */
 	strcpy(buf, "zzzzzzzzzzzzzzzzzz");
-	keymap_keys_for(&km, "list", act("list-down"), buf, 5);
+	keymap_keys_for(&km, "list", act("list-down"), NULL, 0, buf, 5);
 	ck_assert_str_eq(buf, "j, B");
 	ck_assert_int_eq(buf[5], 'z');
 	keymap_free(&km);
@@ -522,9 +534,9 @@ START_TEST(parse_override_and_unbind)
 	/* Same context+key replaced, not duplicated */
 	ck_assert_uint_eq(km.n, 2);
 	ck_assert_int_eq(keymap_lookup(&km, "list", 'j'), act("list-up"));
-	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-up"), buf, sizeof buf), 2);
+	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-up"), NULL, 0, buf, sizeof buf), 2);
 	ck_assert_str_eq(buf, "j, k");
-	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), buf, sizeof buf), 0);
+	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), NULL, 0, buf, sizeof buf), 0);
 	/* Same key in another context is another binding */
 	ck_assert_int_eq(keymap_parse(&km, "bind help j list-down\n", "b"), 0);
 	ck_assert_uint_eq(km.n, 3);
@@ -562,7 +574,7 @@ START_TEST(user_file_over_default)
 	ck_assert_int_eq(keymap_resolve(&km, chain, 3, 'q'), act("help"));
 	ck_assert_int_eq(keymap_resolve(&km, chain, 3, 'j'), -1);
 	ck_assert_int_eq(keymap_resolve(&km, chain, 3, VK_CTRL('t')), act("list-down"));
-	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), buf, sizeof buf), 3);
+	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), NULL, 0, buf, sizeof buf), 3);
 	ck_assert_str_eq(buf, "Bas, C-n, C-t");
 	keymap_free(&km);
 }

@@ -500,7 +500,7 @@ static void sample(struct patient *p)
 	snprintf(p->birth_first_names, sizeof p->birth_first_names, "Chloé Anne");
 	snprintf(p->used_first_name, sizeof p->used_first_name, "Chloé");
 	snprintf(p->birth_cog, sizeof p->birth_cog, "63113");
-	snprintf(p->nir, sizeof p->nir, "280056311300123");
+	snprintf(p->nir, sizeof p->nir, "280056311300186");
 	p->id_status = ID_PROVISOIRE;
 	p->id_attrs = ID_ATTR_HOMONYME;
 	snprintf(p->phone, sizeof p->phone, "0473000000");
@@ -536,7 +536,7 @@ START_TEST(patient_insert_get)
 	ck_assert_str_eq(g.sex, "F");
 	ck_assert_str_eq(g.birth_date, "1980-05-14");
 	ck_assert_str_eq(g.birth_cog, "63113");
-	ck_assert_str_eq(g.nir, "280056311300123");
+	ck_assert_str_eq(g.nir, "280056311300186");
 	ck_assert_str_eq(g.ins_matricule, "");
 	ck_assert_int_eq(g.id_status, ID_PROVISOIRE);
 	ck_assert_uint_eq(g.id_attrs, ID_ATTR_HOMONYME);
@@ -566,7 +566,7 @@ START_TEST(patient_insert_get)
 	ck_assert_str_eq(q_text(st->db, "SELECT json_extract(after, '$.telephone') FROM audit"
 				" WHERE action = 'patient.create'", buf, sizeof buf), "0473000000");
 	ck_assert_str_eq(q_text(st->db, "SELECT json_extract(after, '$.attributs') FROM audit"
-				" WHERE action = 'patient.create'", buf, sizeof buf), "homonyme ");
+				" WHERE action = 'patient.create'", buf, sizeof buf), "homonyme");
 	/* Empty fields are left out. */
 	ck_assert_int_eq(q_int(st->db, "SELECT json_type(after, '$.nom_utilise') IS NULL FROM audit"
 				       " WHERE action = 'patient.create'"), 1);
@@ -611,7 +611,7 @@ START_TEST(patient_insert_invalid)
 
 	/* Refused by the schema itself (INS matricule on a provisoire identity): rolled back. */
 	sample(&p);
-	snprintf(p.ins_matricule, sizeof p.ins_matricule, "280056311300123");
+	snprintf(p.ins_matricule, sizeof p.ins_matricule, "280056311300186");
 	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
 
 	ck_assert_int_eq(patient_count(st), 0);
@@ -779,12 +779,21 @@ START_TEST(patient_notes)
 
 	patient_init(&g);
 	ck_assert_int_eq(patient_get(st, p.id, &g), 0);
-	ck_assert_int_eq(g.version, 3);
+	/* Appending notes does not make an open edit form conflict. */
+	ck_assert_int_eq(g.version, 1);
 	nl = strchr(g.notes, '\n');
 	ck_assert_ptr_nonnull(nl);
 	ck_assert_ptr_null(strchr(nl + 1, '\n'));
 	assert_note_line(g.notes, (size_t)(nl - g.notes), "jdoe", "Premier appel, rappeler lundi");
 	assert_note_line(nl + 1, strlen(nl + 1), "jdoe", "Résultats reçus");
+	/* An update from a form loaded before the notes keeps them and succeeds. */
+	snprintf(p.phone, sizeof p.phone, "04 65 71 00 00");
+	ck_assert_int_eq(patient_update(st, &p), 0);
+	patient_clear(&g);
+	patient_init(&g);
+	ck_assert_int_eq(patient_get(st, p.id, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.notes, "Résultats reçus"));
+	ck_assert_str_eq(g.phone, "04 65 71 00 00");
 
 	ck_assert_int_eq(audit_count("patient.note"), 2);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE action = 'patient.note' AND"
@@ -800,12 +809,44 @@ START_TEST(patient_notes)
 	ck_assert_int_eq(sqlite3_get_autocommit(st->db), 1);
 	snprintf(sql, sizeof sql, "SELECT notes FROM patients WHERE id = %lld", p.id);
 	ck_assert_str_eq(q_text(st->db, sql, buf, sizeof buf), g.notes);
-	ck_assert_int_eq(q_int(st->db, "SELECT version FROM patients"), 3);
+	ck_assert_int_eq(q_int(st->db, "SELECT version FROM patients"), 2);
 
-	/* A dossier loaded before the note is stale now. */
+	/* A dossier loaded before another session's update is stale: refused, row unchanged. */
+	p.version = 1;
 	snprintf(p.phone, sizeof p.phone, "0101010101");
 	ck_assert_int_eq(patient_update(st, &p), STORE_ERR_CONFLICT);
+	ck_assert_str_eq(q_text(st->db, "SELECT phone FROM patients", buf, sizeof buf),
+			 "04 65 71 00 00");
 	patient_clear(&g);
+	patient_clear(&p);
+}
+END_TEST
+
+START_TEST(patient_store_guard)
+{
+	/* Whoever calls the store, malformed identities are refused and nothing is written. */
+	struct patient p;
+
+	sample(&p);
+	snprintf(p.birth_date, sizeof p.birth_date, "1980-02-30");
+	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(st->err, "Date de naissance invalide"));
+	sample(&p);
+	snprintf(p.nir, sizeof p.nir, "280056311300123");
+	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
+	sample(&p);
+	snprintf(p.birth_cog, sizeof p.birth_cog, "20004");
+	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
+	sample(&p);
+	snprintf(p.validation_mode, sizeof p.validation_mode, "CN");   /* still provisoire */
+	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
+	sample(&p);
+	p.id_status = ID_QUALIFIEE;                                     /* no INS, no document */
+	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
+	ck_assert_int_eq(q_int(st->db, "SELECT count(*) FROM patients"), 0);
+	ck_assert_int_eq(q_int(st->db, "SELECT count(*) FROM audit"), 0);
+	sample(&p);
+	ck_assert_int_eq(patient_insert(st, &p), 0);
 	patient_clear(&p);
 }
 END_TEST
@@ -967,7 +1008,7 @@ END_TEST
 
 START_TEST(search_recent)
 {
-	struct timespec pause = { 1, 100000000L }; /* opened_at has a one-second resolution */
+	struct timespec pause = { 0, 5000000L }; /* opened_at has a millisecond resolution */
 
 	/* Nothing opened yet */
 	expect_hits("", 10, 0, 0);
@@ -1169,6 +1210,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, patient_update_conflict);
 	tcase_add_test(tc, patient_update_unchanged);
 	tcase_add_test(tc, patient_notes);
+	tcase_add_test(tc, patient_store_guard);
 	tcase_add_test(tc, audit_rows_are_json);
 	tcase_add_test(tc, audit_write_direct);
 	suite_add_tcase(s, tc);

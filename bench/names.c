@@ -1,5 +1,5 @@
 /* Realistic French name lists and a deterministic generator of fictitious patients. */
-#include "store/names.h"
+#include "names.h"
 
 #include <stdio.h>
 #include <string.h>
