@@ -13,6 +13,12 @@ run_suite() { # run_suite BUILD_DIR [configure options]
 	echo "== $(basename "$dir") : tests"
 	(cd "$dir" && make -s -j2 check) >"$dir/check.out" 2>&1 || status=1
 	grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' "$dir/check.out" || cat "$dir/check.out"
+	# What failed, with its own words, so that a CI log is enough to see why.
+	for t in $(sed -n 's/^\(FAIL\|ERROR\): //p' "$dir/check.out"); do
+		echo "---- $t"
+		grep -E '^not ok|Failures: [1-9]|Errors: [1-9]|:F:|:E:' "$dir/$t.log" 2>/dev/null |
+			head -20
+	done
 }
 
 run_suite "$top/build"
