@@ -122,6 +122,23 @@ int store_commit(struct store *st)
 	return rc;
 }
 
+int store_write_begin(struct store *st, int *own)
+{
+	*own = sqlite3_get_autocommit(st->db);
+	return *own ? store_begin(st) : 0;
+}
+
+int store_write_end(struct store *st, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
 int store_end_leaked_transaction(struct store *st)
 {
 	if (!st || sqlite3_get_autocommit(st->db))

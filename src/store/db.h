@@ -49,6 +49,12 @@ int store_set_user(struct store *st, const char *login);
 int store_schema_version_known(void);
 int store_schema_version(struct store *st);
 
+/* A write that may run inside the caller's transaction or alone: store_write_begin opens one
+ * only when none is open (*own tells which), store_write_end commits it on rc == 0 or rolls
+ * it back, and returns the final result. */
+int store_write_begin(struct store *st, int *own);
+int store_write_end(struct store *st, int own, int rc);
+
 /* Transactions: BEGIN IMMEDIATE (waits busy_timeout), COMMIT, ROLLBACK. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);

@@ -384,27 +384,19 @@ static int write_patient(struct store *st, struct patient *p, int update, char *
 int patient_insert(struct store *st, struct patient *p)
 {
 	char now[24], *before = NULL, *after = NULL;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
+	int rc, own_tx;
 
-	if ((rc = check_record(st, p)))
+	if ((rc = check_record(st, p)) || (rc = store_write_begin(st, &own_tx)))
 		return rc;
-	if (own_tx && (rc = store_begin(st)))
-		return rc;
-	if ((rc = write_patient(st, p, 0, now, sizeof now)))
-		goto fail;
-	p->version = 1;
-	snprintf(p->created_at, sizeof p->created_at, "%s", now);
-	snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
-	audit_diff(NULL, p, &before, &after);
-	rc = audit_write(st, "patient.create", "patient", p->id, NULL, after, NULL);
-	free(after);
-	if (rc)
-		goto fail;
-	return own_tx ? store_commit(st) : 0;
-fail:
-	if (own_tx)
-		store_rollback(st);
-	return rc;
+	if (!(rc = write_patient(st, p, 0, now, sizeof now))) {
+		p->version = 1;
+		snprintf(p->created_at, sizeof p->created_at, "%s", now);
+		snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
+		audit_diff(NULL, p, &before, &after);
+		rc = audit_write(st, "patient.create", "patient", p->id, NULL, after, NULL);
+		free(after);
+	}
+	return store_write_end(st, own_tx, rc);
 }
 
 int patient_get(struct store *st, long long id, struct patient *p)
@@ -431,44 +423,29 @@ int patient_update(struct store *st, struct patient *p)
 {
 	struct patient old;
 	char now[24], *before = NULL, *after = NULL;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
+	int rc, own_tx, changed = 0;
 
-	if ((rc = check_record(st, p)))
-		return rc;
-	if (own_tx && (rc = store_begin(st)))
+	if ((rc = check_record(st, p)) || (rc = store_write_begin(st, &own_tx)))
 		return rc;
 	patient_init(&old);
-	if ((rc = patient_get(st, p->id, &old)))
-		goto fail;
-	if (old.version != p->version) {
+	rc = patient_get(st, p->id, &old);
+	if (!rc && old.version != p->version) {
 		snprintf(st->err, sizeof st->err,
 			 "Ce dossier a été modifié sur un autre poste pendant votre saisie : "
 			 "rien n'a été enregistré, rechargez-le avant de recommencer");
 		rc = STORE_ERR_CONFLICT;
-		goto fail;
 	}
-	if (audit_diff(&old, p, &before, &after) == 0) {
-		/* Nothing changed: no write, no audit row. */
-		rc = 0;
-		goto done;
+	/* Nothing changed: no write, no audit row. */
+	if (!rc && (changed = audit_diff(&old, p, &before, &after) > 0)) {
+		rc = write_patient(st, p, 1, now, sizeof now);
+		if (!rc)
+			rc = audit_write(st, "patient.update", "patient", p->id, before, after, NULL);
 	}
-	if ((rc = write_patient(st, p, 1, now, sizeof now)))
-		goto fail;
-	if ((rc = audit_write(st, "patient.update", "patient", p->id, before, after, NULL)))
-		goto fail;
-	if (own_tx && (rc = store_commit(st)))
-		goto out;
-	p->version++;
-	snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
-	goto out;
-done:
-	if (own_tx)
-		store_rollback(st);
-	goto out;
-fail:
-	if (own_tx)
-		store_rollback(st);
-out:
+	rc = store_write_end(st, own_tx, rc);
+	if (!rc && changed) {
+		p->version++;
+		snprintf(p->updated_at, sizeof p->updated_at, "%s", now);
+	}
 	free(before);
 	free(after);
 	patient_clear(&old);
@@ -522,7 +499,7 @@ int patient_add_note(struct store *st, long long id, const char *text)
 		" END, updated_at = ?2 WHERE id = ?3";
 	char line[1200], now[24], stamp[20];
 	sqlite3_stmt *s;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
+	int rc, own_tx;
 	time_t t = time(NULL);
 	struct tm tm;
 
@@ -538,7 +515,7 @@ int patient_add_note(struct store *st, long long id, const char *text)
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M", &tm);
 	snprintf(line, sizeof line, "%s %s : %s", stamp, st->who, text);
 	store_now_utc(now, sizeof now);
-	if (own_tx && (rc = store_begin(st)))
+	if ((rc = store_write_begin(st, &own_tx)))
 		return rc;
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
@@ -567,11 +544,5 @@ int patient_add_note(struct store *st, long long id, const char *text)
 		free(after);
 	}
 out:
-	if (own_tx) {
-		if (rc)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
-	return rc;
+	return store_write_end(st, own_tx, rc);
 }

@@ -11,9 +11,9 @@ int user_insert(struct store *st, struct user *u)
 	sqlite3_stmt *s;
 	char *after;
 	json_t *j;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
+	int rc, own_tx;
 
-	if (own_tx && (rc = store_begin(st)))
+	if ((rc = store_write_begin(st, &own_tx)))
 		return rc;
 	rc = sqlite3_prepare_v2(st->db,
 				"INSERT INTO users (login, role, last_name, first_name, rpps, profession,"
@@ -43,13 +43,7 @@ int user_insert(struct store *st, struct user *u)
 	rc = audit_write(st, "user.create", "user", u->id, NULL, after, NULL);
 	free(after);
 out:
-	if (own_tx) {
-		if (rc)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
-	return rc;
+	return store_write_end(st, own_tx, rc);
 }
 
 int user_get_by_login(struct store *st, const char *login, struct user *u)
@@ -87,10 +81,10 @@ int user_get_by_login(struct store *st, const char *login, struct user *u)
 int cabinet_set(struct store *st, const char *name, const char *finess, const char *address)
 {
 	sqlite3_stmt *s;
-	int rc, own_tx = sqlite3_get_autocommit(st->db);
+	int rc, own_tx;
 
 	/* The row and its audit row commit together. */
-	if (own_tx && (rc = store_begin(st)))
+	if ((rc = store_write_begin(st, &own_tx)))
 		return rc;
 	rc = sqlite3_prepare_v2(st->db,
 				    "INSERT INTO cabinet (id, name, finess, address) VALUES (1, ?1, ?2, ?3)"
@@ -120,11 +114,5 @@ int cabinet_set(struct store *st, const char *name, const char *finess, const ch
 		free(after);
 	}
 out:
-	if (own_tx) {
-		if (rc)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
-	return rc;
+	return store_write_end(st, own_tx, rc);
 }
