@@ -182,6 +182,11 @@ static void setup_fields(struct form_screen *fs)
 
 #define SET(i, v) snprintf(fs->f[i].value, sizeof fs->f[i].value, "%s", v)
 
+/* The strict INS traits among the fields (RNIV). */
+static const int strict_fields[] = { F_BIRTH_NAME, F_FIRST_NAMES, F_FIRST_NAME, F_SEX,
+				     F_BIRTH_DATE, F_COG };
+#define N_STRICT (sizeof strict_fields / sizeof strict_fields[0])
+
 static void fill_from_patient(struct form_screen *fs)
 {
 	const struct patient *p = &fs->p;
@@ -209,12 +214,8 @@ static void fill_from_patient(struct form_screen *fs)
 	SET(F_CITY, p->city);
 	/* RNIV: the strict traits of an INS returned by INSi are not retyped by hand. */
 	fs->strict_locked = p->id_status == ID_RECUPEREE || p->id_status == ID_QUALIFIEE;
-	if (fs->strict_locked) {
-		static const int strict[] = { F_BIRTH_NAME, F_FIRST_NAMES, F_FIRST_NAME, F_SEX,
-					      F_BIRTH_DATE, F_COG };
-		for (size_t i = 0; i < sizeof strict / sizeof strict[0]; i++)
-			fs->f[strict[i]].readonly = 1;
-	}
+	for (size_t i = 0; i < N_STRICT; i++)
+		fs->f[strict_fields[i]].readonly = fs->strict_locked;
 }
 
 /* Pre-fill a creation from what was typed in the search: words are names, a date is the
@@ -278,8 +279,6 @@ static int field_of(enum id_field idf)
 /* Build the record from the fields; 0, or -1 with the form focused on the faulty field. */
 static int collect(struct form_screen *fs, struct patient *p)
 {
-	static const int strict[] = { F_BIRTH_NAME, F_FIRST_NAMES, F_FIRST_NAME, F_SEX,
-				      F_BIRTH_DATE, F_COG };
 	char v[F_COUNT][FORM_VALUE_MAX], today[16], msg[256];
 	struct id_traits t;
 	struct id_edit e;
@@ -319,8 +318,9 @@ static int collect(struct form_screen *fs, struct patient *p)
 		.doc_changed = strcmp(v[F_VALID_DOC], fs->orig[F_VALID_DOC]) != 0,
 		.attrs = attrs,
 	};
-	for (size_t i = 0; i < sizeof strict / sizeof strict[0]; i++)
-		e.strict_changed |= strcmp(fs->f[strict[i]].value, fs->orig[strict[i]]) != 0;
+	for (size_t i = 0; i < N_STRICT; i++)
+		e.strict_changed |= strcmp(fs->f[strict_fields[i]].value,
+					   fs->orig[strict_fields[i]]) != 0;
 	status = id_status_after_edit(&e, &effects);
 	if (effects & ID_EDIT_DROP_DOC) {
 		v[F_VALID_DOC][0] = '\0';

@@ -61,6 +61,23 @@ check "q typed as text" tui_wait "Prénom utilisé +Quitterie"
 tui_keys C-s
 check "used first name shown" tui_wait "Dossier — LEFÈVRE \(DUPOND\) Quitterie"
 
+# Another session saves this dossier while the form is open: nothing is overwritten, the
+# dossier is re-read, what was typed here is kept, and the next save goes through.
+tui_text "m"
+check "edit form before the other session's change" tui_wait "Modifier le patient"
+sqlite3 "$DB" "UPDATE patients SET phone = '04 65 71 99 99', version = version + 1 WHERE birth_name = 'DUPOND'"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do tui_keys Down; done
+check "focus on the mobile" tui_wait "^>Portable"
+tui_text "06 39 98 00 01"
+tui_keys C-s
+check "conflict said, dossier re-read" tui_wait "Modifié sur un autre poste"
+check "the other session's phone is shown" tui_wait "Téléphone +04 65 71 99 99"
+check "what was typed here is kept" tui_wait "Portable +06 39 98 00 01"
+tui_keys C-s
+check "second save goes through" tui_wait "Dossier enregistré"
+both=$(sqlite3 "$DB" "SELECT phone || '|' || mobile FROM patients WHERE birth_name = 'DUPOND'")
+check "both changes in the base" [ "$both" = "04 65 71 99 99|06 39 98 00 01" ]
+
 # Douteuse on a validée identity: demoted to provisoire, validation removed (RNIV).
 tui_text "m"
 check "edit form again" tui_wait "Modifier le patient"
@@ -84,7 +101,7 @@ row=$("$VIGIE" patient search "lefevre marie" --db "$DB")
 check "found by used name without accent" sh -c "echo '$row' | grep -q 'DUPOND	LEFÈVRE	Marie	F	12/03/1980	provisoire'"
 check "found by used first name" sh -c "'$VIGIE' patient search quitterie --db '$DB' | grep -q DUPOND"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM audit a JOIN patients p ON p.id = a.entity_id WHERE p.birth_name = 'DUPOND' AND a.who = 'secretariat' AND a.action IN ('patient.create', 'patient.update', 'patient.note')")
-check "creation, 3 edits and note audited (5 rows)" [ "$n" = 5 ]
+check "creation, 4 edits and note audited (6 rows)" [ "$n" = 6 ]
 before=$(sqlite3 "$DB" "SELECT before FROM audit WHERE action = 'patient.update' ORDER BY id LIMIT 1")
 check "audit keeps the values before the edit" sh -c "echo '$before' | grep -q '\"statut\":\"provisoire\"'"
 after=$(sqlite3 "$DB" "SELECT after FROM audit WHERE action = 'patient.update' ORDER BY id DESC LIMIT 1")
