@@ -4,6 +4,7 @@
 #include "core/date.h"
 #include "core/identity.h"
 #include "store/patients.h"
+#include "ui/form.h"
 #include "ui/keys.h"
 #include "ui/list.h"
 
@@ -138,50 +139,18 @@ static void new_patient(struct search_screen *s)
 		screen_push(&s->app->ss, f);
 }
 
-/* Query editing: returns 1 if the key was text editing. */
+/* Query editing: returns 1 if the key edited the query. Only these keys edit it: C-u, C-k
+ * and the rest go to the keymap (search-clear, job-cancel), and '?', which never occurs in a
+ * name, date or NIR, stays the help key. */
 static int edit_query(struct search_screen *s, int key)
 {
-	size_t len = strlen(s->query);
-	char u[5];
-	size_t n;
-
-	if (key == VK_BACKSPACE) {
-		if (!s->pos)
-			return 1;
-		size_t p = s->pos - 1;
-		while (p > 0 && ((unsigned char)s->query[p] & 0xc0) == 0x80)
-			p--;
-		memmove(s->query + p, s->query + s->pos, len - s->pos + 1);
-		s->pos = p;
-	} else if (key == VK_LEFT) {
-		while (s->pos > 0 && ((unsigned char)s->query[--s->pos] & 0xc0) == 0x80)
-			;
-		return 1;
-	} else if (key == VK_RIGHT) {
-		if (s->pos < len)
-			s->pos++;
-		while (s->pos < len && ((unsigned char)s->query[s->pos] & 0xc0) == 0x80)
-			s->pos++;
-		return 1;
-	} else if (key == VK_CTRL('a')) {
-		s->pos = 0;
-		return 1;
-	} else if (key == VK_CTRL('e')) {
-		s->pos = len;
-		return 1;
-	} else if (key_is_text(key) && key != '?') {
-		/* '?' never occurs in a name, date or NIR: it stays the help key. */
-		n = key_utf8(key, u);
-		if (!n || len + n >= sizeof s->query)
-			return 1;
-		memmove(s->query + s->pos + n, s->query + s->pos, len - s->pos + 1);
-		memcpy(s->query + s->pos, u, n);
-		s->pos += n;
-	} else {
+	if (key != VK_BACKSPACE && key != VK_LEFT && key != VK_RIGHT && key != VK_CTRL('a') &&
+	    key != VK_CTRL('e') && !(key_is_text(key) && key != '?'))
 		return 0;
+	if (field_edit(s->query, sizeof s->query, 0, &s->pos, key) == FIELD_CHANGED) {
+		s->stale = 1;
+		list_select(&s->list, 0);
 	}
-	s->stale = 1;
-	list_select(&s->list, 0);
 	return 1;
 }
 

@@ -171,69 +171,83 @@ static size_t next_char(const char *s, size_t pos)
 	return pos;
 }
 
+enum field_edit_result field_edit(char *value, size_t cap, size_t maxbytes, size_t *pos, int key)
+{
+	size_t len = strlen(value), p, n;
+	char u[5];
+
+	if (!maxbytes || maxbytes > cap - 1)
+		maxbytes = cap - 1;
+	switch (key) {
+	case VK_LEFT:
+	case VK_CTRL('b'):
+		*pos = prev_char(value, *pos);
+		return FIELD_MOVED;
+	case VK_RIGHT:
+	case VK_CTRL('f'):
+		*pos = next_char(value, *pos);
+		return FIELD_MOVED;
+	case VK_HOME:
+	case VK_CTRL('a'):
+		*pos = 0;
+		return FIELD_MOVED;
+	case VK_END:
+	case VK_CTRL('e'):
+		*pos = len;
+		return FIELD_MOVED;
+	case VK_BACKSPACE:
+		if (!*pos)
+			return FIELD_MOVED;
+		p = prev_char(value, *pos);
+		memmove(value + p, value + *pos, len - *pos + 1);
+		*pos = p;
+		return FIELD_CHANGED;
+	case VK_DELETE:
+	case VK_CTRL('d'):
+		p = next_char(value, *pos);
+		memmove(value + *pos, value + p, len - p + 1);
+		return FIELD_CHANGED;
+	case VK_CTRL('k'):
+		value[*pos] = '\0';
+		return FIELD_CHANGED;
+	case VK_CTRL('u'):
+		memmove(value, value + *pos, len - *pos + 1);
+		*pos = 0;
+		return FIELD_CHANGED;
+	default:
+		if (!key_is_text(key))
+			return FIELD_IGNORED;
+		n = key_utf8(key, u);
+		if (!n || len + n > maxbytes)
+			return FIELD_FULL;
+		memmove(value + *pos + n, value + *pos, len - *pos + 1);
+		memcpy(value + *pos, u, n);
+		*pos += n;
+		return FIELD_CHANGED;
+	}
+}
+
 static void edit(struct ui_form *fm, int key)
 {
 	struct form_field *f = &fm->f[fm->cur];
-	size_t len = strlen(f->value), p;
-	char u[5];
-	size_t n;
 
 	if (f->readonly) {
 		form_message(fm, 1, "Ce champ ne se modifie pas ici");
 		return;
 	}
-	switch (key) {
-	case VK_LEFT:
-	case VK_CTRL('b'):
-		fm->pos = prev_char(f->value, fm->pos);
+	switch (field_edit(f->value, sizeof f->value, f->maxbytes, &fm->pos, key)) {
+	case FIELD_FULL:
+		form_message(fm, 1, "« %s » : longueur maximale atteinte", f->label);
 		return;
-	case VK_RIGHT:
-	case VK_CTRL('f'):
-		fm->pos = next_char(f->value, fm->pos);
+	case FIELD_CHANGED:
+		fm->modified = 1;
+		fm->msg[0] = '\0';
+		f->error = 0;
 		return;
-	case VK_HOME:
-	case VK_CTRL('a'):
-		fm->pos = 0;
+	case FIELD_IGNORED:
+	case FIELD_MOVED:
 		return;
-	case VK_END:
-	case VK_CTRL('e'):
-		fm->pos = len;
-		return;
-	case VK_BACKSPACE:
-		if (!fm->pos)
-			return;
-		p = prev_char(f->value, fm->pos);
-		memmove(f->value + p, f->value + fm->pos, len - fm->pos + 1);
-		fm->pos = p;
-		break;
-	case VK_DELETE:
-	case VK_CTRL('d'):
-		p = next_char(f->value, fm->pos);
-		memmove(f->value + fm->pos, f->value + p, len - p + 1);
-		break;
-	case VK_CTRL('k'):
-		f->value[fm->pos] = '\0';
-		break;
-	case VK_CTRL('u'):
-		memmove(f->value, f->value + fm->pos, len - fm->pos + 1);
-		fm->pos = 0;
-		break;
-	default:
-		if (!key_is_text(key))
-			return;
-		n = key_utf8(key, u);
-		if (!n || len + n >= sizeof f->value || (f->maxbytes && len + n > f->maxbytes)) {
-			form_message(fm, 1, "« %s » : longueur maximale atteinte", f->label);
-			return;
-		}
-		memmove(f->value + fm->pos + n, f->value + fm->pos, len - fm->pos + 1);
-		memcpy(f->value + fm->pos, u, n);
-		fm->pos += n;
-		break;
 	}
-	fm->modified = 1;
-	fm->msg[0] = '\0';
-	f->error = 0;
 }
 
 enum form_result form_key(struct ui_form *fm, int key, int action)

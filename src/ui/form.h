@@ -38,6 +38,17 @@ struct ui_form {
 	int cursor_y, cursor_x;
 };
 
+/* Line editing of one UTF-8 value at a cursor, shared by forms, the search box and the list
+ * find prompt: arrows, Home/End, C-a/C-e/C-b/C-f, Backspace, Del/C-d, C-k, C-u, text keys.
+ * cap is the buffer size, maxbytes the length allowed (0: cap - 1). */
+enum field_edit_result {
+	FIELD_IGNORED = 0,   /* not an editing key */
+	FIELD_MOVED,         /* cursor moved, value unchanged */
+	FIELD_CHANGED,       /* value changed */
+	FIELD_FULL,          /* a character did not fit: value unchanged */
+};
+enum field_edit_result field_edit(char *value, size_t cap, size_t maxbytes, size_t *pos, int key);
+
 void form_init(struct ui_form *fm, struct form_field *fields, size_t n, void *ctx);
 void form_place(struct ui_form *fm, int y, int x, int h, int w);
 void form_draw(struct ui_form *fm);

@@ -1,5 +1,6 @@
 /* Reusable list: selection marker, paging, first/last, incremental find. */
 #include "ui/list.h"
+#include "ui/form.h"
 #include "ui/keymap.h"
 #include "ui/keys.h"
 #include "ui/ui.h"
@@ -136,8 +137,6 @@ int list_action(struct ui_list *l, int action)
 
 int list_find_key(struct ui_list *l, int key)
 {
-	size_t len = strlen(l->find);
-
 	if (!l->finding)
 		return 0;
 	if (key == VK_ENTER) {
@@ -146,21 +145,11 @@ int list_find_key(struct ui_list *l, int key)
 		l->finding = 0;
 		l->find[0] = '\0';
 		l->msg[0] = '\0';
-	} else if (key == VK_BACKSPACE) {
-		/* Remove one UTF-8 character. */
-		while (len > 0 && ((unsigned char)l->find[len - 1] & 0xc0) == 0x80)
-			len--;
-		if (len > 0)
-			len--;
-		l->find[len] = '\0';
-		find_from(l, l->sel);
-	} else if (key_is_text(key)) {
-		char u[5];
-		size_t n = key_utf8(key, u);
-		if (n && len + n < sizeof l->find) {
-			memcpy(l->find + len, u, n + 1);
+	} else if (key == VK_BACKSPACE || key_is_text(key)) {
+		/* Typed at the end of the find text, as in a one-line field. */
+		size_t pos = strlen(l->find);
+		if (field_edit(l->find, sizeof l->find, 0, &pos, key) == FIELD_CHANGED)
 			find_from(l, l->sel);
-		}
 	}
 	return 1;
 }

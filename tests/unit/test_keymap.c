@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/embedded.h" /* struct embedded_file */
+#include "ui/form.h"
 #include "ui/keymap.h"
 #include "ui/keys.h"
 
@@ -230,6 +231,46 @@ START_TEST(action_table)
 		ck_assert_int_eq(keymap_context_known(contexts[i]), 1);
 	ck_assert_int_eq(keymap_context_known("nowhere"), 0);
 	ck_assert_int_eq(keymap_context_known("Global"), 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- field editing */
+
+START_TEST(field_edit_utf8)
+{
+	char v[16] = "";
+	size_t pos = 0;
+
+	/* "zoé": é is two bytes; Backspace removes it whole. */
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, 'z'), FIELD_CHANGED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, 'o'), FIELD_CHANGED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, 0xe9), FIELD_CHANGED);
+	ck_assert_str_eq(v, "zoé");
+	ck_assert_uint_eq(pos, 4);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_BACKSPACE), FIELD_CHANGED);
+	ck_assert_str_eq(v, "zo");
+	/* Insert in the middle, then move over a two-byte character. */
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_LEFT), FIELD_MOVED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, 0xe8), FIELD_CHANGED);
+	ck_assert_str_eq(v, "zèo");
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_LEFT), FIELD_MOVED);
+	ck_assert_uint_eq(pos, 1);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_CTRL('k')), FIELD_CHANGED);
+	ck_assert_str_eq(v, "z");
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_CTRL('u')), FIELD_CHANGED);
+	ck_assert_str_eq(v, "");
+	ck_assert_uint_eq(pos, 0);
+	/* Backspace at the start and a non-editing key change nothing. */
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_BACKSPACE), FIELD_MOVED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 0, &pos, VK_F5), FIELD_IGNORED);
+	/* The byte limit: "é" (2 bytes) does not fit after 2 of 3 bytes; value untouched. */
+	ck_assert_int_eq(field_edit(v, sizeof v, 3, &pos, 'a'), FIELD_CHANGED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 3, &pos, 'b'), FIELD_CHANGED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 3, &pos, 0xe9), FIELD_FULL);
+	ck_assert_str_eq(v, "ab");
+	ck_assert_int_eq(field_edit(v, sizeof v, 3, &pos, 'c'), FIELD_CHANGED);
+	ck_assert_int_eq(field_edit(v, sizeof v, 3, &pos, 'd'), FIELD_FULL);
+	ck_assert_str_eq(v, "abc");
 }
 END_TEST
 
@@ -594,6 +635,7 @@ static Suite *keymap_suite(void)
 	tcase_add_test(tc, key_labels);
 	tcase_add_test(tc, key_text);
 	tcase_add_test(tc, key_utf8_encoding);
+	tcase_add_test(tc, field_edit_utf8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("default");
