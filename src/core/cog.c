@@ -21,7 +21,6 @@ enum cog_fault {
 	COGF_SPACES,
 	COGF_LOWER_CORSICA,
 	COGF_CHARSET,
-	COGF_CORSICA_20,
 	COGF_DEPT_00,
 	COGF_COMMUNE_000,
 };
@@ -47,10 +46,9 @@ static enum cog_fault cog_fault(const char *code)
 			continue;
 		return COGF_CHARSET;
 	}
-	/* Corsica has been 2A/2B since 1976 and the INSEE historical tables use 2A/2B for
-	 * earlier births too (see the 1960 identity 2B020 in data/insi-test-identities.tsv). */
-	if (code[0] == '2' && code[1] == '0')
-		return COGF_CORSICA_20;
+	/* Corsica: 20xxx until 1976-01-01, 2A/2B since (INSEE v_commune_depuis_1943). INSi has
+	 * returned both forms for births before 1976 (research/ins.md §1.5, open question 8),
+	 * so both are accepted here; the COG table tells which one was valid at a date. */
 	if (code[0] == '0' && code[1] == '0')
 		return COGF_DEPT_00;
 	/* Commune numbers start at 001; 99xxx codes are countries and follow their own list. */
@@ -88,8 +86,6 @@ const char *cog_explain_invalid(const char *code)
 	case COGF_CHARSET:
 		return "Le code de lieu de naissance (COG) ne comporte que des chiffres "
 		       "(2A ou 2B pour la Corse)";
-	case COGF_CORSICA_20:
-		return "Code 20 inconnu : pour la Corse, utiliser 2A (Corse-du-Sud) ou 2B (Haute-Corse)";
 	case COGF_DEPT_00:
 		return "Le département 00 n'existe pas";
 	case COGF_COMMUNE_000:

@@ -7,6 +7,7 @@
 
 #include "core/cog.h"
 #include "core/date.h"
+#include "core/ins.h"
 #include "core/nir.h"
 #include "core/text.h"
 
@@ -77,8 +78,9 @@ enum id_status id_status_after_edit(const struct id_edit *e, unsigned *effects)
 	int doc = e->doc_after;
 
 	*effects = 0;
+	/* Douteuse invalidates any recorded INS, whatever the status said (RNIV; lsoulier). */
 	if (e->attrs & ID_ATTR_DOUTEUSE) {
-		*effects = (ins ? ID_EDIT_DROP_INS : 0) | (e->doc_after ? ID_EDIT_DROP_DOC : 0);
+		*effects = (e->has_ins ? ID_EDIT_DROP_INS : 0) | (e->doc_after ? ID_EDIT_DROP_DOC : 0);
 		return ID_PROVISOIRE;
 	}
 	/* A validation covers the traits that were checked: new traits need a new check. */
@@ -159,46 +161,6 @@ static int check_name(const char *s, size_t max, const char *what, char *msg, si
 		p += len;
 	}
 	return 0;
-}
-
-/*
- * The first name must open the list of birth first names (INS traits: "premier prénom de
- * naissance" and "liste des prénoms"). Compared word by word (words split on spaces) after
- * folding, so case and accents do not matter, but "PIERRE" does not open "PIERRE-ALAIN
- * MURIEL"; a first name of several words is accepted when the list starts with them.
- */
-static size_t copy_word(const char **p, char *w, size_t size)
-{
-	size_t n = 0;
-
-	while (**p == ' ' || **p == '\t')
-		(*p)++;
-	while (**p != '\0' && **p != ' ' && **p != '\t') {
-		if (n + 1 < size)
-			w[n++] = **p;
-		(*p)++;
-	}
-	w[n] = '\0';
-	return n;
-}
-
-static int first_name_opens_list(const char *first, const char *list)
-{
-	char fw[ID_FIRSTNAMES_MAX + 1], lw[ID_FIRSTNAMES_MAX + 1];
-	char ff[ID_FIRSTNAMES_MAX + 1], lf[ID_FIRSTNAMES_MAX + 1];
-	int words = 0;
-
-	for (;;) {
-		if (copy_word(&first, fw, sizeof fw) == 0)
-			return words > 0;
-		if (copy_word(&list, lw, sizeof lw) == 0)
-			return 0;
-		text_fold(fw, ff, sizeof ff);
-		text_fold(lw, lf, sizeof lf);
-		if (strcmp(ff, lf) != 0)
-			return 0;
-		words++;
-	}
 }
 
 static int nir_digit(const char *b, int i)
@@ -302,7 +264,9 @@ enum id_field id_validate(const struct id_traits *t, const char *today_iso, char
 		if (check_name(first_names, ID_FIRSTNAMES_MAX, "Prénoms de naissance", msg,
 			       msgsize) < 0)
 			return IDF_BIRTH_FIRST_NAMES;
-		if (!first_name_opens_list(first_name, first_names)) {
+		/* EXI ID 10, the same rule as the INSi comparison: hyphen and apostrophe count
+		 * as spaces, so INSi's "JEAN-CHRISTOPHE" opens "JEAN CHRISTOPHE PIERRE". */
+		if (!ins_first_name_coherent(first_name, first_names)) {
 			say(msg, msgsize,
 			    "Le premier prénom doit être le premier de la liste des prénoms de "
 			    "naissance (« %s »)",
@@ -351,6 +315,12 @@ enum id_field id_validate(const struct id_traits *t, const char *today_iso, char
 
 	if (!blank(cog) && cog_classify(cog) == COG_INVALID) {
 		say(msg, msgsize, "Lieu de naissance : %s", cog_explain_invalid(cog));
+		return IDF_BIRTH_COG;
+	}
+	/* Corsican 20xxx codes ended on 1976-01-01 (INSEE); 2A/2B are accepted for any date. */
+	if (!blank(cog) && cog[0] == '2' && cog[1] == '0' && birth.y >= 1976) {
+		say(msg, msgsize, "Lieu de naissance : depuis 1976, pour la Corse, utiliser 2A "
+		    "(Corse-du-Sud) ou 2B (Haute-Corse), pas 20");
 		return IDF_BIRTH_COG;
 	}
 
