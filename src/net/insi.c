@@ -1,0 +1,1408 @@
+/* INSi teleservice client: SOAP 1.2 requests over libcurl, answer and fault parser. */
+#include "net/insi.h"
+
+#include "core/cog.h"
+#include "core/date.h"
+#include "core/ins.h"
+#include "core/nir.h"
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/rand.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
+#define NS_RESULTAT "http://www.cnamts.fr/INSiResultat"
+#define NS_RECSANS "http://www.cnamts.fr/INSiRecSans"
+#define NS_RECVIT "http://www.cnamts.fr/INSiRecVit"
+#define NS_CTXBAM "urn:siram:bam:ctxbam"
+#define NS_CTXLPS "urn:siram:lps:ctxlps"
+#define NS_WSA "http://www.w3.org/2005/08/addressing"
+#define NS_SIRAM "urn:siram"
+#define ACTION_TRAITS "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"
+#define ACTION_VITALE "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"
+
+/* No INSi answer comes near this; anything larger is refused before parsing. */
+#define INSI_MAX_BODY (1024 * 1024)
+
+/* ------------------------------------------------------------------ errors */
+
+/* A message cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal). */
+static void utf8_cut(char *s)
+{
+	size_t len = strlen(s), i = len, need;
+	unsigned char c;
+
+	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return;
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (i - 1 + need > len)
+		s[i - 1] = 0;
+}
+
+static void err_clear(struct insi_error *e)
+{
+	if (e)
+		memset(e, 0, sizeof *e);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct insi_error *e, int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		e->kind = kind;
+		va_start(ap, fmt);
+		vsnprintf(e->message, sizeof e->message, fmt, ap);
+		va_end(ap);
+		utf8_cut(e->message);
+	}
+	return kind;
+}
+
+/* ------------------------------------------------------------------ text buffer */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *np;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* Text and attribute content; the apostrophe too, as the CNAM samples do (D&apos;AEION). */
+static void sb_esc(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_puts(b, "&amp;"); break;
+		case '<': sb_puts(b, "&lt;"); break;
+		case '>': sb_puts(b, "&gt;"); break;
+		case '"': sb_puts(b, "&quot;"); break;
+		case '\'': sb_puts(b, "&apos;"); break;
+		default:
+			/* Control characters are not XML 1.0 text (a stray one in the configuration). */
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
+				sb_add(b, s, 1);
+		}
+	}
+}
+
+/* <qname>escaped text</qname> */
+static void sb_elem(struct sbuf *b, const char *qname, const char *text)
+{
+	sb_puts(b, "<");
+	sb_puts(b, qname);
+	sb_puts(b, ">");
+	sb_esc(b, text);
+	sb_puts(b, "</");
+	sb_puts(b, qname);
+	sb_puts(b, ">");
+}
+
+/* ------------------------------------------------------------------ ids and time */
+
+int insi_new_uuid(char out[37])
+{
+	unsigned char r[16];
+	static const char hex[] = "0123456789abcdef";
+	int i, o = 0;
+
+	if (RAND_bytes(r, sizeof r) != 1) {
+		out[0] = 0;
+		return -1;
+	}
+	r[6] = (unsigned char)((r[6] & 0x0F) | 0x40); /* version 4 */
+	r[8] = (unsigned char)((r[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[r[i] >> 4];
+		out[o++] = hex[r[i] & 15];
+	}
+	out[o] = 0;
+	return 0;
+}
+
+void insi_now_utc(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* ------------------------------------------------------------------ request checks */
+
+static int is_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Names are sent exactly as given: the caller normalises (core/ins.h), this only refuses
+ * what would not pass, so that no unnormalised text ever reaches the CNAM. */
+static int check_name(const char *label, const char *v, int first_name, struct insi_error *e)
+{
+	char norm[256];
+	const char *why = NULL;
+
+	if (!v || !*v)
+		return fail(e, INSI_ERR_INPUT, "%s manquant : ce trait est obligatoire pour interroger "
+			    "INSi", label);
+	if (ins_normalize(v, first_name, norm, sizeof norm, &why))
+		return fail(e, INSI_ERR_INPUT, "%s « %s » impossible à envoyer à INSi : %s", label, v,
+			    why ? why : "caractères non autorisés");
+	if (strcmp(norm, v))
+		return fail(e, INSI_ERR_INPUT, "%s « %s » non normalisé pour INSi (attendu « %s »)",
+			    label, v, norm);
+	return 0;
+}
+
+static int check_sex(const char *sex, struct insi_error *e)
+{
+	if (!sex || !*sex)
+		return fail(e, INSI_ERR_INPUT, "Sexe manquant : F ou M attendu");
+	if (!strcmp(sex, "F") || !strcmp(sex, "M"))
+		return 0;
+	if (!strcmp(sex, "I"))
+		return fail(e, INSI_ERR_INPUT, "Sexe « I » (indéterminé) : le téléservice INSi ne "
+			    "connaît que F et M, la recherche ne peut pas être envoyée avec ce sexe");
+	return fail(e, INSI_ERR_INPUT, "Sexe « %s » invalide : F ou M attendu", sex);
+}
+
+static int check_birth_date(const char *d, struct insi_error *e)
+{
+	struct ymd ymd;
+
+	if (!d || !*d)
+		return fail(e, INSI_ERR_INPUT, "Date de naissance manquante (AAAA-MM-JJ attendu)");
+	if (date_parse_iso(d, &ymd) != DATE_OK)
+		return fail(e, INSI_ERR_INPUT, "Date de naissance « %s » invalide : une date réelle au "
+			    "format AAAA-MM-JJ est attendue", d);
+	return 0;
+}
+
+static int check_cog(const char *cog, struct insi_error *e)
+{
+	if (!cog || !*cog)
+		return 0;
+	if (cog_classify(cog) == COG_INVALID)
+		return fail(e, INSI_ERR_INPUT, "Lieu de naissance « %s » invalide : %s", cog,
+			    cog_explain_invalid(cog));
+	return 0;
+}
+
+static int check_config_ids(const struct insi_config *cfg, struct insi_error *e)
+{
+	if (!cfg->idam[0])
+		return fail(e, INSI_ERR_CONFIG, "Numéro d'autorisation du logiciel absent de la "
+			    "configuration ([insi] idam) : le service INSi le refuserait");
+	return 0;
+}
+
+static int check_traits(const struct insi_traits_query *q, struct insi_error *e)
+{
+	if (!q)
+		return fail(e, INSI_ERR_INPUT, "Aucun trait d'identité à rechercher");
+	if (check_name("Nom de naissance", q->birth_name, 0, e) ||
+	    check_name("Prénom", q->first_name, 1, e) || check_sex(q->sex, e) ||
+	    check_birth_date(q->birth_date, e) || check_cog(q->birth_cog, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ request builder */
+
+static void put_lps(struct sbuf *b, const struct insi_config *cfg, const char *id, const char *now)
+{
+	char nom[128];
+
+	sb_puts(b, "<ctxlps:ContexteLPS Nature=\"CTXLPS\" Version=\"01_00\">");
+	sb_elem(b, "ctxlps:Id", id);
+	sb_elem(b, "ctxlps:Temps", now);
+	if (cfg->emitter[0])
+		sb_elem(b, "ctxlps:Emetteur", cfg->emitter);
+	sb_puts(b, "<ctxlps:LPS><ctxlps:IDAM R=\"4\">");
+	sb_esc(b, cfg->idam);
+	sb_puts(b, "</ctxlps:IDAM>");
+	sb_elem(b, "ctxlps:Version", cfg->software_version);
+	if (cfg->instance[0])
+		sb_elem(b, "ctxlps:Instance", cfg->instance);
+	snprintf(nom, sizeof nom, "urn:lps:%s:%s", cfg->software_name, cfg->software_version);
+	sb_elem(b, "ctxlps:Nom", nom);
+	sb_puts(b, "</ctxlps:LPS></ctxlps:ContexteLPS>");
+}
+
+/* A matricule as NIR/Num + Cle, in whichever namespace prefix and element names asked. */
+static void put_nir(struct sbuf *b, const char *num_el, const char *key_el, const struct nir *n)
+{
+	char key[4];
+
+	snprintf(key, sizeof key, "%02d", n->key);
+	sb_elem(b, num_el, n->body);
+	sb_elem(b, key_el, key);
+}
+
+/* COUVERTURE is mandatory: empty for a traits search, the card's data for a Vitale one. */
+static void put_couverture(struct sbuf *b, const struct nir *od, const struct nir *ind,
+			   const char *birth_date, int rang)
+{
+	char r[12];
+
+	if (!od) {
+		sb_puts(b, "<ctxbam:COUVERTURE/>");
+		return;
+	}
+	sb_puts(b, "<ctxbam:COUVERTURE><ctxbam:ASSURE><ctxbam:Id>");
+	put_nir(b, "ctxbam:Num", "ctxbam:Cle", od);
+	sb_puts(b, "</ctxbam:Id></ctxbam:ASSURE><ctxbam:BENEFICIAIRE>");
+	if (ind) {
+		sb_puts(b, "<ctxbam:Nir>");
+		put_nir(b, "ctxbam:Num", "ctxbam:Cle", ind);
+		sb_puts(b, "</ctxbam:Nir>");
+	}
+	sb_elem(b, "ctxbam:DateNai", birth_date);
+	snprintf(r, sizeof r, "%d", rang);
+	sb_elem(b, "ctxbam:Rang", r);
+	sb_puts(b, "</ctxbam:BENEFICIAIRE></ctxbam:COUVERTURE>");
+}
+
+struct vitale_ids {
+	struct nir od, ind;
+	int has_ind;
+	char birth_date[11];
+	int rang;
+};
+
+static void put_envelope_head(struct sbuf *b, const struct insi_config *cfg, const char *action,
+			      const char *message_id, const char *now, const struct vitale_ids *v)
+{
+	/* The context Ids are the message's UUID: one identifier per exchange in the traces. */
+	const char *id = strncmp(message_id, "uuid:", 5) ? message_id : message_id + 5;
+
+	sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<soap:Envelope xmlns:soap=\"" NS_SOAP12 "\" xmlns:ctxbam=\"" NS_CTXBAM "\""
+		" xmlns:ctxlps=\"" NS_CTXLPS "\" xmlns:wsa=\"" NS_WSA "\"><soap:Header>"
+		"<ctxbam:ContexteBAM Version=\"01_02\">");
+	sb_elem(b, "ctxbam:Id", id);
+	sb_elem(b, "ctxbam:Temps", now);
+	if (cfg->emitter[0])
+		sb_elem(b, "ctxbam:Emetteur", cfg->emitter);
+	if (v)
+		put_couverture(b, &v->od, v->has_ind ? &v->ind : NULL, v->birth_date, v->rang);
+	else
+		put_couverture(b, NULL, NULL, NULL, 0);
+	sb_puts(b, "</ctxbam:ContexteBAM>");
+	put_lps(b, cfg, id, now);
+	sb_elem(b, "wsa:Action", action);
+	sb_elem(b, "wsa:MessageID", message_id);
+	sb_puts(b, "</soap:Header><soap:Body>");
+}
+
+static char *finish_envelope(struct sbuf *b, struct insi_error *e)
+{
+	sb_puts(b, "</soap:Body></soap:Envelope>");
+	if (b->oom) {
+		free(b->p);
+		fail(e, INSI_ERR_INPUT, "Mémoire insuffisante pour construire la requête INSi");
+		return NULL;
+	}
+	return b->p;
+}
+
+char *insi_build_traits_request(const struct insi_config *cfg, const struct insi_traits_query *q,
+				const char *message_id, const char *now_utc, struct insi_error *e)
+{
+	struct sbuf b = { 0 };
+
+	err_clear(e);
+	if (check_traits(q, e) || check_config_ids(cfg, e))
+		return NULL;
+	put_envelope_head(&b, cfg, ACTION_TRAITS, message_id, now_utc, NULL);
+	sb_puts(&b, "<rs:RECSANSVITALE xmlns:rs=\"" NS_RECSANS "\">");
+	sb_elem(&b, "rs:NomNaissance", q->birth_name);
+	sb_elem(&b, "rs:Prenom", q->first_name);
+	sb_elem(&b, "rs:Sexe", q->sex);
+	sb_elem(&b, "rs:DateNaissance", q->birth_date);
+	if (q->birth_cog && q->birth_cog[0])
+		sb_elem(&b, "rs:LieuNaissance", q->birth_cog);
+	sb_puts(&b, "</rs:RECSANSVITALE>");
+	return finish_envelope(&b, e);
+}
+
+/* The card gives AAAAMMJJ or AAAA-MM-JJ; a lunar date (day or month 00) is legitimate there,
+ * so only the shape is checked. */
+static int vitale_date(const char *in, char out[11], struct insi_error *e)
+{
+	size_t n = in ? strlen(in) : 0;
+
+	if (n == 8 && is_digits(in, 8))
+		snprintf(out, 11, "%.4s-%.2s-%.2s", in, in + 4, in + 6);
+	else if (n == 10 && in[4] == '-' && in[7] == '-' && is_digits(in, 4) &&
+		 is_digits(in + 5, 2) && is_digits(in + 8, 2))
+		memcpy(out, in, 11);
+	else
+		return fail(e, INSI_ERR_INPUT, "Date de naissance de la carte Vitale « %s » invalide "
+			    "(AAAA-MM-JJ ou AAAAMMJJ attendu)", in ? in : "");
+	return 0;
+}
+
+static int vitale_nir(const char *label, const char *in, struct nir *out, struct insi_error *e)
+{
+	int rc = nir_parse(in, 1, out);
+
+	if (rc != NIR_OK)
+		return fail(e, INSI_ERR_INPUT, "%s « %s » refusé : %s", label, in, nir_strerror(rc));
+	return 0;
+}
+
+static int check_vitale(const struct insi_vitale_query *q, struct vitale_ids *v,
+			struct insi_error *e)
+{
+	memset(v, 0, sizeof *v);
+	if (!q || !q->nir_od || !q->nir_od[0])
+		return fail(e, INSI_ERR_INPUT, "Numéro de l'ouvrant droit de la carte Vitale manquant");
+	if (vitale_nir("Numéro de l'ouvrant droit", q->nir_od, &v->od, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	if (q->nir_individu && q->nir_individu[0]) {
+		if (vitale_nir("Numéro individuel", q->nir_individu, &v->ind, e))
+			return e ? e->kind : INSI_ERR_INPUT;
+		v->has_ind = 1;
+	}
+	if (q->birth_name && q->birth_name[0] && check_name("Nom de naissance", q->birth_name, 0, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	if (vitale_date(q->birth_date, v->birth_date, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	v->rang = q->rang ? q->rang : 1;
+	if (v->rang < 1 || v->rang > 9)
+		return fail(e, INSI_ERR_INPUT, "Rang de naissance %d invalide (1 à 9)", q->rang);
+	return 0;
+}
+
+char *insi_build_vitale_request(const struct insi_config *cfg, const struct insi_vitale_query *q,
+				const char *message_id, const char *now_utc, struct insi_error *e)
+{
+	struct sbuf b = { 0 };
+	struct vitale_ids v;
+	char r[12];
+
+	err_clear(e);
+	if (check_vitale(q, &v, e) || check_config_ids(cfg, e))
+		return NULL;
+	put_envelope_head(&b, cfg, ACTION_VITALE, message_id, now_utc, &v);
+	sb_puts(&b, "<rv:RECVITALE xmlns:rv=\"" NS_RECVIT "\">");
+	if (v.has_ind) {
+		sb_puts(&b, "<rv:MatriculeIndividu>");
+		put_nir(&b, "rv:NumIdentifiant", "rv:Cle", &v.ind);
+		sb_puts(&b, "</rv:MatriculeIndividu>");
+	}
+	sb_puts(&b, "<rv:MatriculeOD>");
+	put_nir(&b, "rv:NumIdentifiant", "rv:Cle", &v.od);
+	sb_puts(&b, "</rv:MatriculeOD>");
+	if (q->birth_name && q->birth_name[0])
+		sb_elem(&b, "rv:NomNaissance", q->birth_name);
+	sb_elem(&b, "rv:DateNaissance", v.birth_date);
+	snprintf(r, sizeof r, "%d", v.rang);
+	sb_elem(&b, "rv:RangNaissance", r);
+	sb_puts(&b, "</rv:RECVITALE>");
+	return finish_envelope(&b, e);
+}
+
+/* ------------------------------------------------------------------ safe XML reading */
+
+struct parse_guard {
+	int dtd;
+};
+
+/* A DOCTYPE is the door to XXE and entity bombs; an INSi answer never has one. Stop at once,
+ * before libxml2 reads any declaration. */
+static void guard_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+			 const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr c = ctx;
+
+	(void)name;
+	(void)ext_id;
+	(void)sys_id;
+	((struct parse_guard *)c->_private)->dtd = 1;
+	xmlStopParser(c);
+}
+
+static void guard_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+			 const xmlChar *system_id, xmlChar *content)
+{
+	(void)type;
+	(void)public_id;
+	(void)system_id;
+	(void)content;
+	guard_subset(ctx, name, NULL, NULL);
+}
+
+static void silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static xmlDocPtr read_xml(const char *xml, size_t len, struct insi_error *e)
+{
+	struct parse_guard g = { 0 };
+	xmlParserCtxtPtr c = xmlNewParserCtxt();
+	/* Encoding errors bypass XML_PARSE_NOERROR and would print on the terminal (per thread). */
+	xmlGenericErrorFunc saved = xmlGenericError;
+	void *saved_ctx = xmlGenericErrorContext;
+	const xmlError *xe;
+	xmlDocPtr doc;
+
+	if (!c) {
+		fail(e, INSI_ERR_PARSE, "Mémoire insuffisante pour lire la réponse INSi");
+		return NULL;
+	}
+	c->_private = &g;
+	c->sax->internalSubset = guard_subset;
+	c->sax->externalSubset = guard_subset;
+	c->sax->entityDecl = guard_entity;
+	/* NONET, and neither NOENT nor DTDLOAD: nothing is fetched, no entity is expanded. */
+	xmlSetGenericErrorFunc(NULL, silent);
+	doc = xmlCtxtReadMemory(c, xml, (int)len, "reponse-insi.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlSetGenericErrorFunc(saved_ctx, saved);
+	if (g.dtd || (doc && (doc->intSubset || doc->extSubset))) {
+		fail(e, INSI_ERR_PARSE, "Réponse INSi refusée : elle contient une déclaration de type "
+		     "de document (DTD, entités), ce qu'une réponse INSi ne contient jamais");
+		xmlFreeDoc(doc);
+		doc = NULL;
+	} else if (!doc) {
+		xe = xmlCtxtGetLastError(c);
+		fail(e, INSI_ERR_PARSE, "Réponse INSi mal formée ou tronquée : XML invalide (ligne %d)",
+		     xe ? xe->line : 0);
+	}
+	xmlFreeParserCtxt(c);
+	return doc;
+}
+
+/* ------------------------------------------------------------------ tree helpers */
+
+static int is_el(const xmlNode *n, const char *ns, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	       !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
+}
+
+static xmlNode *child(const xmlNode *parent, const char *ns, const char *name)
+{
+	for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+		if (is_el(c, ns, name))
+			return c;
+	return NULL;
+}
+
+static xmlNode *res_child(const xmlNode *parent, const char *name)
+{
+	return child(parent, NS_RESULTAT, name);
+}
+
+/*
+ * The element's text, trimmed, every run of white space or control characters made one space
+ * (a hostile value must not be able to start a new "key: value" line). When it does not fit:
+ * cut (cut != 0, at a character boundary) or -1 (identity fields: nothing is silently
+ * shortened). Returns the length; a missing node is "".
+ */
+static int text_into(const xmlNode *n, char *out, size_t size, int cut)
+{
+	xmlChar *raw = n ? xmlNodeGetContent(n) : NULL;
+	const unsigned char *s = raw;
+	size_t o = 0;
+	int space = 0, over;
+
+	out[0] = 0;
+	if (!raw)
+		return 0;
+	for (; *s; s++) {
+		if (*s <= 0x20 || *s == 0x7F) {
+			space = o > 0;
+			continue;
+		}
+		if (o + space + 1 >= size) {
+			if (!cut)
+				o = 0;
+			break;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = (char)*s;
+	}
+	out[o] = 0;
+	over = *s != 0;
+	xmlFree(raw);
+	if (over && !cut)
+		return -1;
+	utf8_cut(out);
+	return (int)strlen(out);
+}
+
+static int text_of(const xmlNode *n, char *out, size_t size)
+{
+	return text_into(n, out, size, 0);
+}
+
+/* Free text (labels, fault reasons) that may be shortened. */
+static void text_cut(const xmlNode *n, char *out, size_t size)
+{
+	text_into(n, out, size, 1);
+}
+
+static int iso_date_shape(const char *s)
+{
+	return strlen(s) == 10 && s[4] == '-' && s[7] == '-' && is_digits(s, 4) &&
+	       is_digits(s + 5, 2) && is_digits(s + 8, 2);
+}
+
+/* ------------------------------------------------------------------ RESULTAT */
+
+static int ins_field(const xmlNode *n, char *out, size_t size, const char *what,
+		     const char *field, struct insi_error *e)
+{
+	if (text_of(n, out, size) < 0)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : %s de %s trop long", field, what);
+	return 0;
+}
+
+static int parse_ins_dates(const xmlNode *n, const xmlNode *id, struct insi_ins *ins,
+			   const char *what, struct insi_error *e)
+{
+	/* Seen before IdIndividu (CNDA book) and after OID (test platform): look by name. */
+	const xmlNode *deb = res_child(n, "DateDeb") ? res_child(n, "DateDeb") : res_child(id, "DateDeb");
+	const xmlNode *fin = res_child(n, "DateFin") ? res_child(n, "DateFin") : res_child(id, "DateFin");
+
+	if (ins_field(deb, ins->date_deb, sizeof ins->date_deb, what, "DateDeb", e) ||
+	    ins_field(fin, ins->date_fin, sizeof ins->date_fin, what, "DateFin", e))
+		return INSI_ERR_PARSE;
+	if ((ins->date_deb[0] && !iso_date_shape(ins->date_deb)) ||
+	    (ins->date_fin[0] && !iso_date_shape(ins->date_fin)))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : date de validité de %s mal "
+			    "formée (AAAA-MM-JJ attendu)", what);
+	return 0;
+}
+
+static int check_oid(const char *oid)
+{
+	if (!oid[0])
+		return 0;
+	for (const char *p = oid; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '.'))
+			return 0;
+	return 1;
+}
+
+/* IdentifiantNationalSante: IdIndividu{NumIdentifiant, Cle?, TypeMatricule?}, OID, dates. */
+static int parse_ins(const xmlNode *n, const char *what, struct insi_ins *ins, struct insi_error *e)
+{
+	const xmlNode *id = res_child(n, "IdIndividu");
+	int expected;
+
+	memset(ins, 0, sizeof *ins);
+	if (!id)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi incomplète : %s sans IdIndividu", what);
+	if (text_of(res_child(id, "NumIdentifiant"), ins->num, sizeof ins->num) != 13)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : matricule de %s de longueur "
+			    "incorrecte (13 caractères attendus)", what);
+	for (char *p = ins->num; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	if (ins_field(res_child(id, "Cle"), ins->key, sizeof ins->key, what, "la clé", e))
+		return INSI_ERR_PARSE;
+	if (ins->key[0] && (strlen(ins->key) != 2 || !is_digits(ins->key, 2)))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : clé de %s mal formée (2 "
+			    "chiffres attendus)", what);
+	if (ins_field(res_child(id, "TypeMatricule"), ins->type, sizeof ins->type, what,
+		      "TypeMatricule", e) ||
+	    ins_field(res_child(n, "OID"), ins->oid, sizeof ins->oid, what, "l'OID", e))
+		return INSI_ERR_PARSE;
+	if (!check_oid(ins->oid))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : OID de %s absent ou mal formé",
+			    what);
+	if (parse_ins_dates(n, id, ins, what, e))
+		return INSI_ERR_PARSE;
+	expected = nir_compute_key(ins->num);
+	ins->key_ok = ins->key[0] && expected > 0 && expected == atoi(ins->key);
+	return 0;
+}
+
+static void first_token(const char *list, char *out, size_t size)
+{
+	size_t n = strcspn(list, " ");
+
+	snprintf(out, size, "%.*s", (int)n, list);
+}
+
+static int parse_tiq(const xmlNode *tiq, struct insi_result *r, struct insi_error *e)
+{
+	const char *bad = NULL;
+
+	if (text_of(res_child(tiq, "NomNaissance"), r->birth_name, sizeof r->birth_name) < 0)
+		bad = "nom de naissance trop long";
+	else if (text_of(res_child(tiq, "Prenom"), r->first_name, sizeof r->first_name) < 0)
+		bad = "prénom trop long";
+	else if (text_of(res_child(tiq, "ListePrenom"), r->first_names, sizeof r->first_names) < 0)
+		bad = "liste des prénoms trop longue";
+	else if (text_of(res_child(tiq, "Sexe"), r->sex, sizeof r->sex) < 0)
+		bad = "sexe sur plus d'une lettre";
+	else if (text_of(res_child(tiq, "DateNaissance"), r->birth_date, sizeof r->birth_date) < 0 ||
+		 (r->birth_date[0] && !iso_date_shape(r->birth_date)))
+		bad = "date de naissance mal formée (AAAA-MM-JJ attendu)";
+	else if (text_of(res_child(tiq, "LieuNaissance"), r->birth_cog, sizeof r->birth_cog) < 0 ||
+		 (r->birth_cog[0] && strlen(r->birth_cog) != 5))
+		bad = "lieu de naissance mal formé (code COG de 5 caractères attendu)";
+	if (bad)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi invalide : %s", bad);
+	/* The test platform omits TIQ/Prenom: the first first name heads the list. */
+	if (!r->first_name[0])
+		first_token(r->first_names, r->first_name, sizeof r->first_name);
+	return 0;
+}
+
+static int parse_individu(const xmlNode *ind, struct insi_result *r, struct insi_error *e)
+{
+	const xmlNode *act = res_child(ind, "INSACTIF"), *tiq = res_child(ind, "TIQ");
+
+	if (!act)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi incomplète : INDIVIDU sans INSACTIF");
+	if (!tiq)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi incomplète : INDIVIDU sans traits (TIQ)");
+	if (parse_ins(act, "l'INS actif", &r->active, e) || parse_tiq(tiq, r, e))
+		return INSI_ERR_PARSE;
+	r->key_anomaly = !r->active.key_ok;
+	for (const xmlNode *c = ind->children; c; c = c->next) {
+		struct insi_ins h;
+
+		if (!is_el(c, NS_RESULTAT, "INSHISTO"))
+			continue;
+		if (parse_ins(c, "l'historique", &h, e))
+			return INSI_ERR_PARSE;
+		r->key_anomaly |= !h.key_ok;
+		if (r->n_history < INSI_HISTO_MAX)
+			r->history[r->n_history++] = h;
+		r->n_history_total++;
+	}
+	r->has_individu = 1;
+	return 0;
+}
+
+static int parse_resultat(const xmlNode *res, struct insi_result *r, struct insi_error *e)
+{
+	const xmlNode *cr = res_child(res, "CR"), *ind = res_child(res, "INDIVIDU");
+	char code[8];
+
+	if (!cr || text_of(res_child(cr, "CodeCR"), code, sizeof code) < 0 || !code[0])
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi incomplète : code retour (CR/CodeCR) "
+			    "absent");
+	if (strcmp(code, "00") && strcmp(code, "01") && strcmp(code, "02"))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : code retour « %s » inconnu "
+			    "(00, 01 ou 02 attendu)", code);
+	memcpy(r->cr, code, 3);
+	text_cut(res_child(cr, "LibelleCR"), r->cr_label, sizeof r->cr_label);
+	if (strcmp(code, "00"))
+		return 0; /* 01 / 02 carry no identity; anything else there is ignored */
+	if (!ind)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi incohérente : code retour 00 sans identité "
+			    "(INDIVIDU absent)");
+	return parse_individu(ind, r, e);
+}
+
+/* ------------------------------------------------------------------ SOAP fault */
+
+static const struct {
+	const char *code, *why;
+} fault_codes[] = {
+	{ "insi_102", "Erreur technique du service INSi" },
+	{ "desir_550", "Logiciel non autorisé à appeler INSi (numéro d'autorisation IDAM inconnu "
+		       "ou refusé)" },
+	{ "DESIR_560", "Niveau d'accès insuffisant : le certificat utilisé doit être un certificat "
+		       "INSI-AUTO ou INSI-MANU" },
+	{ "desir_1020", "Service INSi momentanément indisponible, réessayez plus tard" },
+	{ "insi_24", "Format du sexe incorrect dans la requête (F ou M attendu)" },
+};
+
+const char *insi_fault_explain(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof fault_codes / sizeof fault_codes[0]; i++)
+		if (!strcasecmp(code, fault_codes[i].code))
+			return fault_codes[i].why;
+	return NULL;
+}
+
+/* Fault/Reason/Text: the French one when several languages are given. */
+static const xmlNode *reason_text(const xmlNode *fault)
+{
+	const xmlNode *reason = child(fault, NS_SOAP12, "Reason"), *first = NULL;
+
+	for (const xmlNode *t = reason ? reason->children : NULL; t; t = t->next) {
+		xmlChar *lang;
+		int fr;
+
+		if (!is_el(t, NS_SOAP12, "Text"))
+			continue;
+		if (!first)
+			first = t;
+		lang = xmlNodeGetLang(t);
+		fr = lang && !xmlStrncasecmp(lang, (const xmlChar *)"fr", 2);
+		xmlFree(lang);
+		if (fr)
+			return t;
+	}
+	return first;
+}
+
+/* "soap:siram_40" -> "siram_40": a QName whose prefix means nothing to us. */
+static void qname_local(const xmlNode *value, char *out, size_t size)
+{
+	char tmp[128];
+	const char *colon;
+
+	text_cut(value, tmp, sizeof tmp);
+	colon = strrchr(tmp, ':');
+	snprintf(out, size, "%s", colon ? colon + 1 : tmp);
+}
+
+static int parse_fault(const xmlNode *fault, struct insi_error *e)
+{
+	const xmlNode *code = child(fault, NS_SOAP12, "Code");
+	const xmlNode *sub = child(code, NS_SOAP12, "Subcode");
+	const xmlNode *erreur = child(child(fault, NS_SOAP12, "Detail"), NS_SIRAM, "Erreur");
+	char reason[512], detail[512], attr[64] = "";
+	const char *why;
+	xmlChar *c = erreur ? xmlGetNoNsProp(erreur, (const xmlChar *)"code") : NULL;
+
+	if (c) {
+		snprintf(attr, sizeof attr, "%s", (const char *)c);
+		xmlFree(c);
+	}
+	if (!e)
+		return INSI_ERR_FAULT;
+	/* The code is shown and stored: keep it printable and one word. */
+	for (char *p = attr; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7F)
+			*p = '_';
+	snprintf(e->code, sizeof e->code, "%s", attr);
+	qname_local(child(sub, NS_SOAP12, "Value"), e->subcode, sizeof e->subcode);
+	text_cut(reason_text(fault), reason, sizeof reason);
+	text_cut(erreur, detail, sizeof detail);
+	why = insi_fault_explain(e->code);
+	if (!why)
+		why = e->code[0] ? "Erreur renvoyée par le service INSi" : "Erreur SOAP du service INSi";
+	fail(e, INSI_ERR_FAULT, "%s%s%s%s : %s%s%s", why, e->code[0] ? " (" : "", e->code,
+	     e->code[0] ? ")" : "", reason[0] ? reason : detail[0] ? detail : "sans explication",
+	     reason[0] && detail[0] && strcmp(reason, detail) ? " — " : "",
+	     reason[0] && strcmp(reason, detail) ? detail : "");
+	return INSI_ERR_FAULT;
+}
+
+/* ------------------------------------------------------------------ answer */
+
+static const xmlNode *find_any(const xmlNode *n, const char *name, int depth)
+{
+	for (const xmlNode *c = n ? n->children : NULL; c && depth > 0; c = c->next) {
+		const xmlNode *f;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp((const char *)c->name, name) && !is_el(c, NS_RESULTAT, name))
+			return c;
+		if ((f = find_any(c, name, depth - 1)))
+			return f;
+	}
+	return NULL;
+}
+
+/* A name or namespace taken from the document, fit to be put in a one-line message. */
+static const char *printable(const xmlChar *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (const xmlChar *p = in ? in : BAD_CAST ""; *p && o + 1 < size; p++)
+		out[o++] = *p < 0x20 || *p == 0x7F ? ' ' : (char)*p;
+	out[o] = 0;
+	utf8_cut(out);
+	return out;
+}
+
+static int not_an_answer(const xmlNode *root, const xmlNode *body, struct insi_error *e)
+{
+	const xmlNode *other = body ? find_any(body, "RESULTAT", 4) : NULL;
+	char ns[160], name[64];
+
+	printable(root->ns ? root->ns->href : NULL, ns, sizeof ns);
+	printable(root->name, name, sizeof name);
+
+	if (!body && is_el(root, NS_SOAP12, "Envelope"))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : enveloppe SOAP sans Body");
+	if (!body)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : pas d'enveloppe SOAP 1.2 "
+			    "(élément racine « %s »%s%s)", name, ns[0] ? " de l'espace de noms " : "", ns);
+	if (other)
+		return fail(e, INSI_ERR_PARSE, "Réponse refusée : RESULTAT dans l'espace de noms « %s » "
+			    "au lieu de " NS_RESULTAT " — ce n'est pas une réponse INSi",
+			    other->ns ? printable(other->ns->href, ns, sizeof ns) : "(aucun)");
+	return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : ni RESULTAT ni erreur SOAP dans "
+		    "le corps du message");
+}
+
+static int only_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+int insi_parse_response(const char *xml, size_t len, struct insi_result *r, struct insi_error *e)
+{
+	xmlDocPtr doc;
+	const xmlNode *root, *body;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	err_clear(e);
+	if (!xml || only_blank(xml, len))
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi vide");
+	if (len > INSI_MAX_BODY)
+		return fail(e, INSI_ERR_PARSE, "Réponse INSi refusée : %zu octets, plus que la limite "
+			    "de 1 Mio", len);
+	doc = read_xml(xml, len, e);
+	if (!doc)
+		return INSI_ERR_PARSE;
+	root = xmlDocGetRootElement(doc);
+	body = is_el(root, NS_SOAP12, "Envelope") ? child(root, NS_SOAP12, "Body") : NULL;
+	if (!root)
+		rc = fail(e, INSI_ERR_PARSE, "Réponse INSi vide");
+	else if (body && child(body, NS_SOAP12, "Fault"))
+		rc = parse_fault(child(body, NS_SOAP12, "Fault"), e);
+	else if (body && child(body, NS_RESULTAT, "RESULTAT"))
+		rc = parse_resultat(child(body, NS_RESULTAT, "RESULTAT"), r, e);
+	else
+		rc = not_an_answer(root, body, e);
+	xmlFreeDoc(doc);
+	if (rc && rc != INSI_ERR_FAULT)
+		memset(r, 0, sizeof *r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ transport */
+
+struct xfer {
+	char *buf;
+	size_t len;
+	int too_big;
+	insi_stop_fn stop;
+	void *stop_ctx;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t bytes = size * n;
+	char *nb;
+
+	if (x->len + bytes > INSI_MAX_BODY) {
+		x->too_big = 1;
+		return 0;
+	}
+	nb = realloc(x->buf, x->len + bytes + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + x->len, p, bytes);
+	x->buf = nb;
+	x->len += bytes;
+	x->buf[x->len] = 0;
+	return bytes;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return x->stop && x->stop(x->stop_ctx) ? 1 : 0;
+}
+
+static int file_ok(const char *path, const char *key, struct insi_error *e)
+{
+	if (path[0] && access(path, R_OK))
+		return fail(e, INSI_ERR_CONFIG, "Fichier introuvable ou illisible : %s ([insi] %s)",
+			    path, key);
+	return 0;
+}
+
+static int check_transport(const struct insi_config *cfg, struct insi_error *e)
+{
+	if (!cfg->endpoint[0])
+		return fail(e, INSI_ERR_CONFIG, "Adresse du service INSi absente de la configuration "
+			    "([insi] adresse)");
+	if (strncasecmp(cfg->endpoint, "https://", 8))
+		return fail(e, INSI_ERR_CONFIG, "Adresse INSi « %s » refusée : seul https:// est "
+			    "accepté (les traits d'identité ne circulent jamais en clair)",
+			    cfg->endpoint);
+	if (file_ok(cfg->ca_file, "ca", e) || file_ok(cfg->cert_file, "certificat", e) ||
+	    file_ok(cfg->key_file, "cle", e))
+		return INSI_ERR_CONFIG;
+	return 0;
+}
+
+/* A zeroed configuration must not mean "wait for ever" (libcurl's 0). */
+static int total_ms(const struct insi_config *cfg)
+{
+	return cfg->timeout_ms > 0 ? cfg->timeout_ms : 20000;
+}
+
+static int connect_ms(const struct insi_config *cfg)
+{
+	return cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
+}
+
+/* "PEM" or "P12": from the configuration, else from the file name. */
+static const char *cert_type(const struct insi_config *cfg)
+{
+	size_t n = strlen(cfg->cert_file);
+
+	if (cfg->cert_type[0])
+		return cfg->cert_type;
+	if (n > 4 && (!strcasecmp(cfg->cert_file + n - 4, ".p12") ||
+		      !strcasecmp(cfg->cert_file + n - 4, ".pfx")))
+		return "P12";
+	return "PEM";
+}
+
+static void set_tls(CURL *h, const struct insi_config *cfg)
+{
+	/* Peer and host verification stay at libcurl's default: on. */
+	if (cfg->ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
+	if (cfg->cert_file[0]) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, cert_type(cfg));
+	}
+	if (cfg->key_file[0]) {
+		curl_easy_setopt(h, CURLOPT_SSLKEY, cfg->key_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	if (cfg->key_password[0])
+		curl_easy_setopt(h, CURLOPT_KEYPASSWD, cfg->key_password);
+}
+
+/* "20 s", "1,5 s", "300 ms" */
+static void fmt_duration(int ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%d ms", ms);
+	else if (ms % 1000 == 0)
+		snprintf(buf, size, "%d s", ms / 1000);
+	else
+		snprintf(buf, size, "%d,%d s", ms / 1000, (ms % 1000) / 100);
+}
+
+/* OpenSSL's verification reasons, as libcurl reports them, said in French. */
+static const char *tls_reason(const char *detail)
+{
+	static const struct {
+		const char *needle, *fr;
+	} map[] = {
+		{ "unable to get local issuer", "autorité de certification inconnue (vérifiez [insi] ca)" },
+		{ "self-signed", "certificat autosigné, émis par aucune autorité reconnue" },
+		{ "self signed", "certificat autosigné, émis par aucune autorité reconnue" },
+		{ "has expired", "certificat expiré" },
+		{ "not yet valid", "certificat pas encore valide" },
+		{ "revoked", "certificat révoqué" },
+		{ "subject name", "le nom du serveur ne correspond pas à son certificat" },
+		{ "does not match", "le nom du serveur ne correspond pas à son certificat" },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strstr(detail, map[i].needle))
+			return map[i].fr;
+	return NULL;
+}
+
+static int map_tls_error(CURLcode rc, const char *detail, const struct insi_config *cfg,
+			 struct insi_error *e)
+{
+	const char *fr = tls_reason(detail);
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (fr)
+			return fail(e, INSI_ERR_TLS, "Certificat du serveur INSi non reconnu : %s", fr);
+		return fail(e, INSI_ERR_TLS, "Certificat du serveur INSi non reconnu (détail : %s)",
+			    detail);
+	case CURLE_SSL_CACERT_BADFILE:
+		return fail(e, INSI_ERR_TLS, "Fichier des autorités de certification INSi inutilisable : "
+			    "%s ([insi] ca)", cfg->ca_file[0] ? cfg->ca_file : "(système)");
+	case CURLE_SSL_CERTPROBLEM:
+		return fail(e, INSI_ERR_TLS, "Certificat client INSi inutilisable : fichier, format "
+			    "(%s) ou mot de passe incorrect (détail : %s)", cert_type(cfg), detail);
+	default:
+		return fail(e, INSI_ERR_TLS, "Échec de la connexion sécurisée (TLS) au service INSi : "
+			    "certificat client refusé ou protocole incompatible (détail : %s)", detail);
+	}
+}
+
+static int is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
+	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
+	       rc == CURLE_SSL_ENGINE_NOTFOUND || rc == CURLE_SSL_ENGINE_SETFAILED ||
+	       rc == CURLE_SSL_CRL_BADFILE || rc == CURLE_SSL_INVALIDCERTSTATUS ||
+	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_USE_SSL_FAILED;
+}
+
+/* The peer closed the connection (no TLS verdict): a connection problem, not a certificate one. */
+static int dropped(const char *detail)
+{
+	return strstr(detail, "reset by peer") || strstr(detail, "unexpected eof") ||
+	       strstr(detail, "SSL_ERROR_SYSCALL");
+}
+
+static int map_curl_error(CURLcode rc, CURL *h, const char *detail, const struct insi_config *cfg,
+			  const struct xfer *x, struct insi_error *e)
+{
+	char d[32];
+	double connect_time = 0;
+	long os_errno = 0;
+
+	if (is_tls_error(rc) && !dropped(detail))
+		return map_tls_error(rc, detail, cfg, e);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (%s)",
+			    os_errno == ECONNREFUSED ? "connexion refusée"
+			    : os_errno == ENETUNREACH || os_errno == EHOSTUNREACH ? "réseau inaccessible"
+			    : "connexion impossible");
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (nom de serveur inconnu : "
+			    "%s)", cfg->endpoint);
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME, &connect_time);
+		if (connect_time <= 0) {
+			fmt_duration(connect_ms(cfg), d, sizeof d);
+			return fail(e, INSI_ERR_TIMEOUT, "Délai dépassé : le service INSi n'a pas accepté "
+				    "la connexion en %s", d);
+		}
+		fmt_duration(total_ms(cfg), d, sizeof d);
+		return fail(e, INSI_ERR_TIMEOUT, "Délai dépassé : le service INSi n'a pas répondu en %s",
+			    d);
+	case CURLE_ABORTED_BY_CALLBACK:
+		return fail(e, INSI_ERR_CANCELLED, "Appel INSi annulé");
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+			return fail(e, INSI_ERR_PARSE, "Réponse INSi refusée : plus de 1 Mio");
+		return fail(e, INSI_ERR_CONNECT, "Mémoire insuffisante pour recevoir la réponse INSi");
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/* A TLS alert here is the server refusing our certificate after the handshake. */
+		if (strstr(detail, "alert"))
+			return map_tls_error(CURLE_SSL_CONNECT_ERROR, detail, cfg, e);
+		/* fall through */
+	case CURLE_GOT_NOTHING:
+	case CURLE_SSL_CONNECT_ERROR: /* dropped during the handshake */
+		/* A server that refuses a missing certificate may reset before its alert is read. */
+		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (connexion interrompue par "
+			    "le serveur sans réponse)%s", cfg->cert_file[0] ? "" : " ; aucun certificat "
+			    "client n'est configuré ([insi] certificat)");
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return fail(e, INSI_ERR_CONFIG, "Adresse INSi « %s » invalide ([insi] adresse)",
+			    cfg->endpoint);
+	default:
+		return fail(e, INSI_ERR_CONNECT, "Échec de l'appel INSi (erreur libcurl %d : %s)",
+			    (int)rc, detail);
+	}
+}
+
+static const char *http_hint(long status)
+{
+	switch (status) {
+	case 401: case 403: return " : accès refusé (certificat client ?)";
+	case 404: return " : adresse introuvable (vérifiez [insi] adresse)";
+	case 500: return " : erreur interne du serveur";
+	case 502: case 504: return " : passerelle en erreur";
+	case 503: return " : service indisponible";
+	default: return "";
+	}
+}
+
+/* Status and body to a result: a SOAP fault wins over the status, as SOAP 1.2 sends it
+ * with 500; any other non-200 answer is an HTTP error. */
+static int read_answer(long status, const struct xfer *x, struct insi_result *r,
+		       struct insi_error *e)
+{
+	int rc = insi_parse_response(x->buf ? x->buf : "", x->len, r, e);
+
+	if (e && status != 200)
+		e->http_status = status;
+	if (status == 200 || rc == INSI_ERR_FAULT)
+		return rc;
+	memset(r, 0, sizeof *r);
+	fail(e, INSI_ERR_HTTP, "Le service INSi a répondu par une erreur HTTP %ld%s", status,
+	     http_hint(status));
+	return INSI_ERR_HTTP;
+}
+
+static CURL *make_handle(const struct insi_config *cfg, struct curl_slist *hdr, const char *body,
+			 struct xfer *x, char *errbuf)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_URL, cfg->endpoint);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms(cfg));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)total_ms(cfg));
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE, (long)INSI_MAX_BODY);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	set_tls(h, cfg);
+	return h;
+}
+
+static int post(const struct insi_config *cfg, const char *action, const char *body,
+		insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
+{
+	char ctype[256], errbuf[CURL_ERROR_SIZE] = "";
+	struct xfer x = { NULL, 0, 0, stop, stop_ctx };
+	struct curl_slist *hdr = NULL;
+	CURL *h;
+	CURLcode rc;
+	long status = 0;
+	int ret;
+
+	snprintf(ctype, sizeof ctype, "Content-Type: application/soap+xml; charset=utf-8; "
+		 "action=\"%s\"", action);
+	hdr = curl_slist_append(hdr, ctype);
+	hdr = curl_slist_append(hdr, "Accept: application/soap+xml");
+	hdr = curl_slist_append(hdr, "Expect:"); /* no 1 s wait for "100 Continue" */
+	h = hdr ? make_handle(cfg, hdr, body, &x, errbuf) : NULL;
+	if (!h) {
+		curl_slist_free_all(hdr);
+		return fail(e, INSI_ERR_CONNECT, "Impossible de préparer l'appel INSi (libcurl)");
+	}
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		ret = map_curl_error(rc, h, errbuf[0] ? errbuf : curl_easy_strerror(rc), cfg, &x, e);
+	} else {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		ret = read_answer(status, &x, r, e);
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdr);
+	free(x.buf);
+	return ret;
+}
+
+static int call(const struct insi_config *cfg, const char *action, char *request,
+		insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
+{
+	int rc;
+
+	if (!request)
+		return e ? e->kind : INSI_ERR_INPUT;
+	rc = post(cfg, action, request, stop, stop_ctx, r, e);
+	free(request);
+	return rc;
+}
+
+static int new_ids(char *msgid, size_t size, char *now, size_t nsize, struct insi_error *e)
+{
+	char uuid[37];
+
+	if (insi_new_uuid(uuid))
+		return fail(e, INSI_ERR_CONFIG, "Générateur aléatoire indisponible (OpenSSL) : "
+			    "identifiant de message impossible");
+	snprintf(msgid, size, "uuid:%s", uuid);
+	insi_now_utc(now, nsize);
+	return 0;
+}
+
+int insi_search_traits(const struct insi_config *cfg, const struct insi_traits_query *q,
+		       insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
+{
+	char msgid[48], now[40];
+
+	memset(r, 0, sizeof *r);
+	err_clear(e);
+	/* Input first: traits that cannot be sent are refused even without a configuration. */
+	if (check_traits(q, e) || check_transport(cfg, e) ||
+	    new_ids(msgid, sizeof msgid, now, sizeof now, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	return call(cfg, ACTION_TRAITS, insi_build_traits_request(cfg, q, msgid, now, e), stop,
+		    stop_ctx, r, e);
+}
+
+int insi_search_vitale(const struct insi_config *cfg, const struct insi_vitale_query *q,
+		       insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
+{
+	char msgid[48], now[40];
+	struct vitale_ids v;
+
+	memset(r, 0, sizeof *r);
+	err_clear(e);
+	if (check_vitale(q, &v, e) || check_transport(cfg, e) ||
+	    new_ids(msgid, sizeof msgid, now, sizeof now, e))
+		return e ? e->kind : INSI_ERR_INPUT;
+	return call(cfg, ACTION_VITALE, insi_build_vitale_request(cfg, q, msgid, now, e), stop,
+		    stop_ctx, r, e);
+}
+
+/* ------------------------------------------------------------------ printing */
+
+static void print_ins_line(FILE *out, int i, const struct insi_ins *h)
+{
+	fprintf(out, "historique_%d: %s%s %s %s %s cle_valide=%s\n", i, h->num, h->key,
+		h->oid[0] ? h->oid : "-", h->date_deb[0] ? h->date_deb : "-",
+		h->date_fin[0] ? h->date_fin : "-", h->key_ok ? "oui" : "non");
+}
+
+static void print_active(FILE *out, const struct insi_ins *a)
+{
+	const char *type = ins_oid_type(a->oid);
+	int expected = nir_compute_key(a->num);
+
+	fprintf(out, "matricule: %s\ncle: %s\ncle_valide: %s\n", a->num, a->key,
+		a->key_ok ? "oui" : "non");
+	if (!a->key_ok && expected > 0)
+		fprintf(out, "cle_attendue: %02d\n", expected);
+	fprintf(out, "oid: %s\ntype: %s\n", a->oid, type ? type : "inconnu");
+	if (a->type[0])
+		fprintf(out, "type_matricule: %s\n", a->type);
+}
+
+void insi_result_print(FILE *out, const struct insi_result *r)
+{
+	fprintf(out, "cr: %s\nlibelle: %s\n", r->cr, r->cr_label);
+	if (!r->has_individu)
+		return;
+	print_active(out, &r->active);
+	fprintf(out, "nom_naissance: %s\nprenom: %s\nprenoms: %s\nsexe: %s\n", r->birth_name,
+		r->first_name, r->first_names, r->sex);
+	fprintf(out, "date_naissance: %s\nlieu_naissance: %s\n", r->birth_date, r->birth_cog);
+	fprintf(out, "historique: %d\n", r->n_history_total);
+	for (int i = 0; i < r->n_history; i++)
+		print_ins_line(out, i + 1, &r->history[i]);
+	if (r->n_history_total > r->n_history)
+		fprintf(out, "historique_non_lus: %d\n", r->n_history_total - r->n_history);
+	if (r->key_anomaly)
+		fprintf(out, "anomalie: cle\n");
+}
+
+static const char *kind_name(int kind)
+{
+	switch (kind) {
+	case INSI_ERR_CONFIG: return "configuration";
+	case INSI_ERR_CONNECT: return "connexion";
+	case INSI_ERR_TIMEOUT: return "delai";
+	case INSI_ERR_TLS: return "tls";
+	case INSI_ERR_HTTP: return "http";
+	case INSI_ERR_FAULT: return "soap";
+	case INSI_ERR_PARSE: return "reponse_invalide";
+	case INSI_ERR_INPUT: return "saisie";
+	case INSI_ERR_CANCELLED: return "annule";
+	default: return "inconnue";
+	}
+}
+
+void insi_error_print(FILE *out, const struct insi_error *e)
+{
+	fprintf(out, "erreur: %s\n", e->kind == INSI_ERR_FAULT && e->code[0] ? e->code
+											: kind_name(e->kind));
+	if (e->subcode[0])
+		fprintf(out, "sous_code: %s\n", e->subcode);
+	if (e->http_status)
+		fprintf(out, "http: %ld\n", e->http_status);
+	fprintf(out, "message: %s\n", e->message);
+}
+
+/* ------------------------------------------------------------------ global */
+
+static int global_done;
+
+void insi_global_init(void)
+{
+	if (global_done++)
+		return;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
+}
+
+void insi_global_cleanup(void)
+{
+	if (global_done == 0 || --global_done)
+		return;
+	curl_global_cleanup();
+	xmlCleanupParser();
+}
