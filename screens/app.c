@@ -1,6 +1,7 @@
 /* Application loop: poll stdin, the job wake pipe and the signal pipe; draw; dispatch. */
 #include "screens/app.h"
 #include "store/audit.h"
+#include "jobs/insi_job.h"
 #include "ui/help.h"
 #include "ui/keys.h"
 #include "ui/widgets.h"
@@ -26,9 +27,69 @@ void app_message(struct app *a, enum ui_style st, const char *fmt, ...)
 	a->msg_until = time(NULL) + MESSAGE_SECONDS;
 }
 
+long long app_insi_pending(const struct app *a, long long patient_id)
+{
+	for (int i = 0; i < APP_INSI_PENDING_MAX; i++)
+		if (a->insi_pending[i].job && a->insi_pending[i].patient == patient_id)
+			return a->insi_pending[i].job;
+	return 0;
+}
+
+long long app_insi_post(struct app *a, long long patient_id, int purpose,
+			const struct ins_identity *typed)
+{
+	long long id;
+	int slot = -1;
+
+	if (!a->insi.endpoint[0]) {
+		app_message(a, ST_WARN, "INSi non configuré ([insi] adresse dans vigie.conf)");
+		return -1;
+	}
+	if (patient_id > 0 && app_insi_pending(a, patient_id))
+		return 0;
+	for (int i = 0; i < APP_INSI_PENDING_MAX && slot < 0; i++)
+		if (!a->insi_pending[i].job)
+			slot = i;
+	if (slot < 0) {
+		app_message(a, ST_WARN, "Trop d'appels INSi en cours : réessayez dans un instant");
+		return -1;
+	}
+	id = insi_job_post(a->js, APP_JOB_INSI, &a->insi, patient_id, (enum insi_purpose)purpose,
+			   typed);
+	if (id > 0) {
+		a->insi_pending[slot].job = id;
+		a->insi_pending[slot].patient = patient_id;
+	}
+	return id;
+}
+
+/* An INSi job ended: forget it, follow the service state, announce the outcome. */
+static void insi_event(struct app *a, const struct job_event *e)
+{
+	for (int i = 0; i < APP_INSI_PENDING_MAX; i++)
+		if (a->insi_pending[i].job == e->job_id)
+			a->insi_pending[i].job = 0;
+	if (e->status != JOB_DONE) {
+		a->insi_up = 0;
+		app_message(a, ST_ERROR, "%s — I : relancer", e->message);
+		return;
+	}
+	if (e->code & INSI_JOB_SKIPPED)
+		return;
+	a->insi_up = (e->code & INSI_JOB_SERVICE_DOWN) ? 0 : (e->code & INSI_JOB_ERROR) ? a->insi_up : 1;
+	if (e->code & INSI_JOB_ERROR)
+		app_message(a, ST_ERROR, "%s — I : relancer", e->message);
+	else if (e->code & (INSI_JOB_AUTO_ACCEPTED | INSI_JOB_VERIFIED))
+		app_message(a, ST_OK, "%s", e->message);
+	else
+		app_message(a, (e->code & INSI_JOB_FOUND) ? ST_WARN : ST_WARN, "%s%s", e->message,
+			    e->patient_id > 0 ? " — i : comparer" : "");
+}
+
 static void draw_status(struct app *a)
 {
 	struct status_info si;
+	struct status_service svc[1];
 	char clock[8], label[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -41,6 +102,12 @@ static void draw_status(struct app *a)
 	si.pending_label = label[0] ? label : NULL;
 	si.readonly = a->st->readonly;
 	si.clock = clock;
+	/* Shown once INSi was used in this session: a dead service stays visible. */
+	if (a->insi_up >= 0 && a->insi.endpoint[0]) {
+		svc[0] = (struct status_service){ "INSi", a->insi_up };
+		si.services = svc;
+		si.nservices = 1;
+	}
 	if (a->msg[0] && now <= a->msg_until) {
 		si.message = a->msg;
 		si.message_style = a->msg_style;
@@ -139,6 +206,8 @@ static void handle_events(struct app *a)
 			if (ev[i].kind == APP_JOB_TEST_SLEEP)
 				app_message(a, ev[i].status == JOB_DONE ? ST_OK : ST_ERROR, "%s",
 					    ev[i].message);
+			if (ev[i].kind == APP_JOB_INSI)
+				insi_event(a, &ev[i]);
 			screen_dispatch_event(&a->ss, &ev[i]);
 		}
 	}

@@ -4,6 +4,8 @@
 
 #include <time.h>
 #include "jobs/jobs.h"
+#include "net/insi.h"
+#include "core/ins.h"
 #include "store/db.h"
 #include "ui/keymap.h"
 #include "ui/screen.h"
@@ -12,7 +14,10 @@
 /* Job kinds posted by screens (echoed in job events). */
 enum app_job_kind {
 	APP_JOB_TEST_SLEEP = 1,   /* --test-job: proves the UI stays live during long work */
+	APP_JOB_INSI = 2,         /* INSi search or verification (jobs/insi_job.h) */
 };
+
+#define APP_INSI_PENDING_MAX 8
 
 struct app {
 	struct store *st;         /* the UI thread's own connection */
@@ -26,7 +31,23 @@ struct app {
 	int quit;
 	int test_job_seconds;
 	struct screen *pending_push;  /* pushed once the current key is handled */
+	/* INSi: configuration, automatic calls, service state, jobs in flight per dossier */
+	struct insi_config insi;
+	int insi_auto;
+	int insi_recheck_years;
+	int insi_up;              /* 1 answered, 0 down (connection, timeout), -1 unknown */
+	struct { long long job, patient; } insi_pending[APP_INSI_PENDING_MAX];
 };
+
+/* INSi jobs: post one for a dossier (purpose: jobs/insi_job.h) unless one is in flight;
+ * returns the job id, 0 when one was already running, < 0 on error (message shown). */
+long long app_insi_post(struct app *a, long long patient_id, int purpose,
+			const struct ins_identity *typed);
+/* One line on a dossier's INS state for the dossier screen (pending call, newest answer). */
+void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t size,
+		      enum ui_style *style);
+/* The INSi job in flight for a dossier (0 for none); patient 0 = a creation search. */
+long long app_insi_pending(const struct app *a, long long patient_id);
 
 /* Show a message in the status line for a few seconds. */
 void app_message(struct app *a, enum ui_style st, const char *fmt, ...)
@@ -40,6 +61,24 @@ struct screen *search_screen_new(struct app *a);
 struct screen *dossier_screen_new(struct app *a, long long patient_id);
 /* patient_id 0: creation (prefill_query may hold what was typed in the search). */
 struct screen *patient_form_new(struct app *a, long long patient_id, const char *prefill_query);
+
+/* INSi comparison of a dossier's newest answer, or of answer_id for a creation search
+ * (patient_id 0; job_id: the creation job still running, 0 if done). */
+struct screen *ins_compare_new(struct app *a, long long patient_id, long long answer_id,
+			       long long job_id);
+/* Shared by the dossier and the comparison screen: the per-trait table (10 rows), the ID
+ * document menu (4 rows) and its keys, and qualification of a dossier with a document (an
+ * undecided INSi answer is taken in the same action). */
+void ins_draw_compare(int y, int cols, const struct ins_identity *local,
+		      const struct ins_identity *insi, const enum ins_cmp cmp[INS_T_COUNT],
+		      const char *left_head);
+void ins_draw_doc_choice(int y, int cols);
+int ins_doc_key(int key, enum ins_doc *doc);
+int ins_qualify_dossier(struct app *a, long long patient_id, enum ins_doc doc);
+/* INSi search on typed traits, prefilled from the patient search text. */
+struct screen *insi_new_screen_new(struct app *a, const char *query);
+/* Indicators (screens/stats.c). */
+struct screen *stats_screen_new(struct app *a);
 
 /* Job event type delivered to screens' event callback. */
 typedef struct job_event app_event;

@@ -6,6 +6,9 @@
 #include "core/identity.h"
 #include "core/nir.h"
 #include "store/patients.h"
+#include "store/insi_store.h"
+#include "store/cog.h"
+#include "jobs/insi_job.h"
 #include "ui/form.h"
 #include "ui/keys.h"
 #include "ui/list.h"
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct dossier_screen {
 	struct screen base;
@@ -32,6 +36,15 @@ struct dossier_screen {
 	struct form_field note_field;
 	struct ui_form note_form;
 	int quit_asked;     /* the prompt's question came from "quit" */
+	int auto_done;      /* the automatic INSi call on opening was considered */
+	char ins_line[256]; /* INS state: pending call, newest answer, next step */
+	enum ui_style ins_style;
+	/* An INSi answer awaiting the user is compared in the dossier itself, no keypress */
+	struct insi_answer ans;
+	int panel;
+	struct ins_identity local;
+	enum ins_cmp cmp[INS_T_COUNT];
+	int choosing;       /* the ID document menu is open */
 };
 
 static void split_notes(struct dossier_screen *d)
@@ -66,6 +79,21 @@ static void split_notes(struct dossier_screen *d)
 	list_set_count(&d->list, d->nnotes);
 }
 
+/* The comparison is shown in the dossier while the newest answer (00) waits for a decision,
+ * or was taken automatically and the identity still waits for its ID document. */
+static void load_panel(struct dossier_screen *d)
+{
+	d->panel = 0;
+	if (insi_answer_latest(d->app->st, d->id, &d->ans) || strcmp(d->ans.outcome, "00"))
+		return;
+	if (d->ans.decision[0] && !(!strcmp(d->ans.decision, "automatique") &&
+				    d->p.id_status == ID_RECUPEREE))
+		return;
+	insi_local_identity(&d->p, &d->local);
+	ins_compare(&d->local, &d->ans.ins, d->cmp);
+	d->panel = 1;
+}
+
 static void load(struct dossier_screen *d)
 {
 	char name[320];
@@ -81,6 +109,50 @@ static void load(struct dossier_screen *d)
 	fmt_display_name(d->p.birth_name, d->p.used_name, d->p.first_name, d->p.used_first_name,
 			 name, sizeof name);
 	snprintf(d->base.title, sizeof d->base.title, " Dossier — %s", name);
+	ins_summary_line(d->app, d->id, d->ins_line, sizeof d->ins_line, &d->ins_style);
+	load_panel(d);
+}
+
+/* Age in seconds of an "AAAA-MM-JJTHH:MM:SSZ" time, -1 if unreadable. */
+static long age_seconds(const char *utc)
+{
+	struct tm tm = { 0 };
+
+	if (!strptime(utc, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return -1;
+	return (long)(time(NULL) - timegm(&tm));
+}
+
+/* DOMAIN.md §1: opening a dossier calls INSi by itself, in the background, when the identity
+ * is neither récupérée nor qualifiée (nor douteuse/fictive), and re-verifies old INS. */
+static void auto_insi(struct dossier_screen *d)
+{
+	struct insi_answer *ans;
+	char checked[16], today[16];
+	long age = -1;
+	int err = 0, act;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!d->app->insi_auto || !d->app->insi.endpoint[0] || d->app->st->readonly)
+		return;
+	ans = calloc(1, sizeof *ans);
+	if (!ans)
+		return;
+	if (insi_answer_latest(d->app->st, d->id, ans) == 0) {
+		age = age_seconds(ans->at);
+		err = !strcmp(ans->outcome, "erreur");
+	}
+	free(ans);
+	insi_checked_at(d->app->st, d->id, checked, sizeof checked);
+	localtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	act = insi_open_policy(d->p.id_status, d->p.id_attrs, checked, d->p.ins_oid, age, err,
+			       d->app->insi_recheck_years, today);
+	if (act != INSI_OPEN_NOTHING &&
+	    app_insi_post(d->app, d->id, act == INSI_OPEN_VERIFY ? INSI_VERIFY : INSI_SEARCH,
+			  NULL) > 0)
+		ins_summary_line(d->app, d->id, d->ins_line, sizeof d->ins_line, &d->ins_style);
 }
 
 static void draw_note(void *ctx, size_t idx, int y, int x, int w, int selected)
@@ -128,11 +200,39 @@ static void draw_banner(struct dossier_screen *d)
 	banner_draw(1, &b);
 }
 
+static void draw_prompt_or_hint(struct dossier_screen *d, int cols, int lines,
+				const char *hint);
+
+/* Dossier with the INSi comparison on top: contact on one line, then the notes. */
+static void draw_with_panel(struct dossier_screen *d, int cols, int lines)
+{
+	int y = 4 + INS_T_COUNT + 2;
+
+	ins_draw_compare(4, cols, &d->local, &d->ans.ins, d->cmp, "Dossier");
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "Tél. %s  Port. %s  %s", d->p.phone[0] ? d->p.phone
+		 : "—", d->p.mobile[0] ? d->p.mobile : "—", d->p.email);
+	ui_textf(y++, 0, cols, ST_HEADER, 1, "Notes (%zu)", d->nnotes);
+	list_place(&d->list, y, 0, lines - 2 - y, cols);
+	if (d->nnotes)
+		list_draw(&d->list);
+	else
+		for (int r = y; r < lines - 2; r++)
+			ui_fill(r, 0, cols, ST_NORMAL);
+	if (d->choosing) {
+		ins_draw_doc_choice(lines - 6, cols);
+		ui_text(lines - 2, 0, cols, ST_MUTED, "Une touche choisit la pièce", 1);
+		return;
+	}
+	draw_prompt_or_hint(d, cols, lines, d->p.id_status == ID_RECUPEREE
+			    ? "v : qualifier (pièce vue)  i : détails  a : note  m : modifier  Échap"
+			    : "v : qualifier (pièce vue)  i : comparer/accepter  a : note  Échap");
+}
+
 static void draw(struct screen *base)
 {
 	struct dossier_screen *d = (struct dossier_screen *)base;
 	int cols = ui_cols(), lines = ui_lines(), y = 4;
-	char buf[256], cog[64];
+	char buf[256], cog[96];
 	struct nir n;
 
 	if (!d->loaded) {
@@ -141,7 +241,13 @@ static void draw(struct screen *base)
 		return;
 	}
 	draw_banner(d);
-	ui_text(3, 0, cols, ST_HEADER, "Coordonnées", 1);
+	ui_textf(3, 0, cols, d->ins_style, 1, "%s%s", ui_mono_marker(d->ins_style), d->ins_line);
+	if (d->panel) {
+		draw_with_panel(d, cols, lines);
+		return;
+	}
+	y = 5;
+	ui_text(4, 0, cols, ST_HEADER, "Coordonnées", 1);
 	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Téléphone : %-20s Portable : %s",
 		 d->p.phone[0] ? d->p.phone : "—", d->p.mobile[0] ? d->p.mobile : "—");
 	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Courriel  : %s", d->p.email[0] ? d->p.email : "—");
@@ -157,16 +263,22 @@ static void draw(struct screen *base)
 	case COG_UNKNOWN:
 		snprintf(cog, sizeof cog, "99999 (inconnu)");
 		break;
-	case COG_COMMUNE:
-		snprintf(cog, sizeof cog, "%s", d->p.birth_cog);
+	case COG_COMMUNE: {
+		/* The name valid at the birth date, when the COG table knows the code. */
+		struct cog_place pl;
+		if (cog_lookup(d->app->st, d->p.birth_cog, d->p.birth_date, &pl) == 0)
+			snprintf(cog, sizeof cog, "%s %.40s", d->p.birth_cog, pl.name);
+		else
+			snprintf(cog, sizeof cog, "%s", d->p.birth_cog);
 		break;
+	}
 	default:
 		snprintf(cog, sizeof cog, "non renseigné");
 	}
 	buf[0] = '\0';
 	if (d->p.nir[0] && nir_parse(d->p.nir, 1, &n) == NIR_OK)
 		nir_format(&n, buf, sizeof buf);
-	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Lieu de naissance (COG) : %-18s NIR : %s", cog,
+	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Lieu de naissance : %-28s NIR : %s", cog,
 		 buf[0] ? buf : "—");
 	ui_textf(y++, 0, cols, ST_HEADER, 1, "Notes (%zu)", d->nnotes);
 	list_place(&d->list, y, 0, lines - 2 - y, cols);
@@ -177,6 +289,14 @@ static void draw(struct screen *base)
 			ui_fill(r, 0, cols, ST_NORMAL);
 		ui_text(y, 2, cols - 2, ST_MUTED, "Aucune note — a : ajouter une note", 1);
 	}
+	draw_prompt_or_hint(d, cols, lines,
+			    "m : modifier  a : note  i : INS  I : INSi  v : pièce vue  Échap  ? : aide");
+}
+
+static void draw_prompt_or_hint(struct dossier_screen *d, int cols, int lines, const char *hint)
+{
+	struct screen *base = &d->base;
+
 	if (d->adding) {
 		/* Prompt, spare row, message: all above the status line. */
 		form_place(&d->note_form, lines - 4, 0, 3, cols);
@@ -189,8 +309,7 @@ static void draw(struct screen *base)
 			 d->list.finding ? "Chercher dans les notes : " : "",
 			 d->list.msg[0] ? d->list.msg : d->list.find);
 	} else {
-		ui_text(lines - 2, 0, cols, ST_MUTED,
-			"m : modifier  a : note  Échap : retour  ? : aide  q : quitter", 1);
+		ui_text(lines - 2, 0, cols, ST_MUTED, hint, 1);
 	}
 }
 
@@ -252,16 +371,60 @@ static int key(struct screen *base, int k, int action)
 		}
 		return 1;
 	}
+	if (d->choosing && strcmp(name, "help") && strcmp(name, "redraw")) {
+		enum ins_doc doc;
+		if (ins_doc_key(k, &doc)) {
+			d->choosing = 0;
+			ins_qualify_dossier(d->app, d->id, doc);
+			load(d);
+		} else if (k == VK_ESC || k == VK_CTRL('g')) {
+			d->choosing = 0;
+		} else {
+			app_message(d->app, ST_WARN, "Choisissez la pièce : c p s l n v e, ou Échap");
+		}
+		return 1;
+	}
 	if (list_find_key(&d->list, k))
 		return 1;
 	if (!d->loaded)
 		return 0;
+	if (!strcmp(name, "ins-qualify")) {
+		if (d->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))
+			app_message(d->app, ST_ERROR, "Identité douteuse ou fictive : elle reste "
+				    "provisoire (RNIV)");
+		else if (d->p.id_status == ID_QUALIFIEE)
+			app_message(d->app, ST_NORMAL, "Identité déjà qualifiée");
+		else if (d->panel && !d->ans.key_ok)
+			app_message(d->app, ST_ERROR, "Réponse INSi anormale (clé de matricule "
+				    "fausse) : qualification impossible");
+		else
+			d->choosing = 1;
+		return 1;
+	}
 	if (list_action(&d->list, action))
 		return 1;
 	if (!strcmp(name, "patient-edit")) {
 		struct screen *f = patient_form_new(d->app, d->id, NULL);
 		if (f)
 			screen_push(&d->app->ss, f);
+		return 1;
+	}
+	if (!strcmp(name, "ins-compare")) {
+		struct screen *c = ins_compare_new(d->app, d->id, 0, 0);
+		if (c)
+			screen_push(&d->app->ss, c);
+		return 1;
+	}
+	if (!strcmp(name, "ins-search")) {
+		int has_ins = d->p.id_status == ID_RECUPEREE || d->p.id_status == ID_QUALIFIEE;
+		if (d->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))
+			app_message(d->app, ST_ERROR, "Identité douteuse ou fictive : pas d'appel "
+				    "INSi (RNIV)");
+		else if (app_insi_post(d->app, d->id, has_ins ? INSI_VERIFY : INSI_SEARCH, NULL) > 0)
+			app_message(d->app, ST_NORMAL, "Interrogation INSi lancée");
+		else if (app_insi_pending(d->app, d->id))
+			app_message(d->app, ST_NORMAL, "Interrogation INSi déjà en cours");
+		load(d);
 		return 1;
 	}
 	if (!strcmp(name, "note-add")) {
@@ -286,7 +449,7 @@ static void event(struct screen *base, const void *ev)
 	struct dossier_screen *d = (struct dossier_screen *)base;
 	const struct job_event *e = ev;
 
-	if (e->patient_id == d->id && e->status == JOB_DONE)
+	if (e->patient_id == d->id && (e->status == JOB_DONE || e->kind == APP_JOB_INSI))
 		load(d);
 }
 
@@ -296,6 +459,10 @@ static void enter(struct screen *base)
 
 	/* (Re)load: a form or another session may have changed the dossier. */
 	load(d);
+	if (d->loaded && !d->auto_done) {
+		d->auto_done = 1;
+		auto_insi(d);
+	}
 }
 
 static void destroy(struct screen *base)

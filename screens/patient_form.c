@@ -86,14 +86,23 @@ static int v_date(const char *v, char *msg, size_t size, void *ctx)
 
 static int v_cog(const char *v, char *msg, size_t size, void *ctx)
 {
+	struct form_screen *fs = ctx;
 	char u[16];
+	struct ymd d;
 
-	(void)ctx;
 	upper(v, u, sizeof u);
-	if (cog_classify(u) != COG_INVALID)
-		return 0;
-	snprintf(msg, size, "Lieu de naissance : %s", cog_explain_invalid(u));
-	return -1;
+	if (cog_classify(u) == COG_INVALID) {
+		snprintf(msg, size, "Lieu de naissance : %s", cog_explain_invalid(u));
+		return -1;
+	}
+	/* Corsica was 20xxx until 1976-01-01, 2A/2B since (INSEE). */
+	if (u[0] == '2' && u[1] == '0' && fs &&
+	    date_parse_fr(fs->f[F_BIRTH_DATE].value, &d) == DATE_OK && d.y >= 1976) {
+		snprintf(msg, size, "Lieu de naissance : depuis 1976, pour la Corse, utiliser 2A "
+			 "(Corse-du-Sud) ou 2B (Haute-Corse), pas 20");
+		return -1;
+	}
+	return 0;
 }
 
 static int v_nir(const char *v, char *msg, size_t size, void *ctx)

@@ -95,8 +95,8 @@ static void draw(struct screen *base)
 		snprintf(info, sizeof info, "Aucun patient parmi les premiers : mots trop courants, "
 			 "tapez quelques lettres de plus");
 	else if (!s->hits.n)
-		snprintf(info, sizeof info, "Aucun patient — %s : créer un patient",
-			 s->editing ? "F2 ou C-o" : "c ou F2");
+		snprintf(info, sizeof info, "Aucun patient — %s : créer   F4 ou C-t : chercher dans "
+			 "INSi", s->editing ? "F2 ou C-o" : "c ou F2");
 	else if (s->hits.truncated && s->hits.n < SEARCH_LIMIT)
 		snprintf(info, sizeof info, "%zu premier(s) patient(s) — mots trop courants, "
 			 "précisez la recherche", s->hits.n);
@@ -204,6 +204,18 @@ static int key(struct screen *base, int k, int action)
 	}
 	if (!strcmp(name, "patient-new")) {
 		new_patient(s);
+		return 1;
+	}
+	if (!strcmp(name, "ins-from-search")) {
+		struct screen *f = insi_new_screen_new(s->app, s->query);
+		if (f)
+			screen_push(&s->app->ss, f);
+		return 1;
+	}
+	if (!strcmp(name, "stats-show")) {
+		struct screen *st = stats_screen_new(s->app);
+		if (st)
+			screen_push(&s->app->ss, st);
 		return 1;
 	}
 	if (!strcmp(name, "search-clear")) {

@@ -1,9 +1,44 @@
 #!/bin/sh
-# Demo: install what is missing, build, create the demo database, start Vigie on it.
+# Demo: install what is missing, build, create the demo database, start vigie-sim (the
+# loopback INSi simulator, with its own test certificates) and Vigie talking to it.
+# VIGIE_SIM_FAULT=insi=delay:5000 (for example) makes the simulator slow or faulty.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
-db=${VIGIE_DEMO_DB:-$top/build/demo.db}
-"$top/build/vigie" init --db "$db" --demo
-exec "$top/build/vigie" --db "$db" --user jmartin
+b=$top/build
+db=${VIGIE_DEMO_DB:-$b/demo.db}
+"$b/vigie" init --db "$db" --demo
+
+# The simulator: HTTPS on a free loopback port, certificates made for the demo.
+"$top/scripts/make-certs.sh" "$b/demo-certs" >/dev/null
+rm -f "$b/demo-sim.port"
+"$b/vigie-sim" --port 0 --port-file "$b/demo-sim.port" --cert "$b/demo-certs/server.pem" \
+	--key "$b/demo-certs/server.key" --identities "$top/data/insi-sim-identities.tsv" \
+	--log "$b/demo-sim.log" ${VIGIE_SIM_FAULT:+--fault "$VIGIE_SIM_FAULT"} \
+	>"$b/demo-sim.out" 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null || true' EXIT INT TERM HUP
+i=0
+while [ ! -s "$b/demo-sim.port" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $sim 2>/dev/null; then
+		echo "vigie-sim n'a pas démarré :" >&2
+		cat "$b/demo-sim.out" >&2
+		exit 1
+	fi
+	sleep 0.05
+done
+port=$(cat "$b/demo-sim.port")
+cat >"$b/demo.conf" <<CONF
+# Written by scripts/demo.sh: Vigie on the demo base, INSi served by vigie-sim.
+[insi]
+adresse = https://localhost:$port/lps
+ca = demo-certs/ca.pem
+certificat = demo-certs/client.pem
+cle = demo-certs/client.key
+idam = DEMO-VIGIE
+emetteur = cabinet-demo@vigie.invalid
+instance = 6f1c2a55-0d9e-4c7e-9b1a-5e0d7c3a9b21
+CONF
+"$b/vigie" --config "$b/demo.conf" --db "$db" --user jmartin

@@ -1,12 +1,15 @@
 /* vigie: options, configuration, store, workers, then the UI loop or a command-line command. */
 #include <config.h>
 #include "settings.h"
+#include "cli.h"
 #include "core/date.h"
 #include "core/identity.h"
 #include "core/nir.h"
 #include "jobs/jobs.h"
+#include "net/insi.h"
 #include "screens/app.h"
 #include "screens/format.h"
+#include "store/cog.h"
 #include "store/db.h"
 #include "store/demo.h"
 #include "store/embedded.h"
@@ -31,7 +34,7 @@ struct options {
 	int demo;
 	int limit;
 	int test_job;
-	const char *args[16];
+	const char *args[64];
 	int nargs;
 };
 
@@ -42,6 +45,11 @@ static void usage(FILE *out)
 	      "        vigie patient search TEXTE       recherche (sortie tabulée)\n"
 	      "        vigie patient show N             identité d'un dossier (clé: valeur)\n"
 	      "        vigie keys check [FICHIER...]    vérifie des fichiers de touches\n"
+	      "        vigie insi search --nom NOM --prenom PRENOM --sexe F|M --naissance AAAA-MM-JJ\n"
+	      "                   [--lieu COG] [--endpoint URL]   interroge INSi (clé: valeur)\n"
+	      "        vigie insi parse FICHIER.xml     lit une réponse INSi enregistrée\n"
+	      "        vigie cog import DOSSIER | show CODE [--date D] | find TEXTE | source\n"
+	      "        vigie stats ins [--from AAAA-MM-JJ] [--to AAAA-MM-JJ]\n"
 	      "\n"
 	      "Options :\n"
 	      "  --db FICHIER       base du cabinet (sinon [base] fichier de la configuration)\n"
@@ -56,6 +64,14 @@ static void usage(FILE *out)
 	      "Touches : celles par défaut (intégrées, copie dans share/vigie/default.keys), puis\n"
 	      "$XDG_CONFIG_HOME/vigie/keys, [clavier] fichier et --keys. Voir vigie-keys(5).\n",
 	      out);
+}
+
+/* Sub-commands that read their own options ("vigie insi search --nom X"): options this
+ * parser does not know are handed to them, in order, with the other arguments. */
+static int own_options(const struct options *o)
+{
+	return o->nargs > 0 && (!strcmp(o->args[0], "insi") || !strcmp(o->args[0], "cog") ||
+				!strcmp(o->args[0], "stats"));
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -95,10 +111,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 		} else if (!strcmp(a, "--demo")) {
 			o->demo = 1;
-		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
+		} else if (a[0] == '-' && a[1] == '-' && a[2] && !own_options(o)) {
 			fprintf(stderr, "vigie : option inconnue %s (voir vigie --help)\n", a);
 			return -1;
-		} else if (o->nargs < 16) {
+		} else if (o->nargs < 64) {
 			o->args[o->nargs++] = a;
 		}
 	}
@@ -139,6 +155,15 @@ static int cmd_init(const struct options *o, const struct config *c, const char 
 		return 1;
 	store_set_user(st, login);
 	printf("Base %s prête (schéma %d).\n", c->db, store_schema_version(st));
+	/* A new base gets the COG demo subset so that birth places can be looked up at once. */
+	if (cog_source_get(st, NULL, NULL, 0) == STORE_ERR_NOTFOUND) {
+		struct cog_counts cn;
+		if (cog_import_demo(st, &cn) == 0)
+			printf("Table COG de démonstration chargée (%ld communes, %ld pays).\n",
+			       cn.communes, cn.countries);
+		else
+			fprintf(stderr, "vigie init : table COG non chargée : %s\n", st->err);
+	}
 	if (o->demo) {
 		if (demo_load(st, &count) == 0)
 			printf("Données de démonstration : %d patients fictifs ajoutés.\n", count);
@@ -261,6 +286,10 @@ static int run_tui(const struct options *o, const struct config *c, const char *
 	store_set_user(a->st, login);
 	snprintf(a->login, sizeof a->login, "%s", login);
 	a->test_job_seconds = o->test_job;
+	a->insi = c->insi;
+	a->insi_auto = c->insi_auto;
+	a->insi_recheck_years = c->insi_recheck_years;
+	a->insi_up = -1;
 	load_keymaps(&a->km, c, o->keys);
 	for (size_t i = 0; i < a->km.nerrors; i++)
 		fprintf(stderr, "vigie : %s\n", a->km.errors[i]);
@@ -317,6 +346,9 @@ int main(int argc, char **argv)
 	if (o.db)
 		snprintf(c.db, sizeof c.db, "%s", o.db);
 	login = o.user ? o.user : c.login[0] ? c.login : default_login();
+	/* libcurl and libxml2 global state, before any worker thread starts */
+	insi_global_init();
+	atexit(insi_global_cleanup);
 
 	if (o.nargs == 0) {
 		if (!c.db[0]) {
@@ -328,6 +360,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(o.args[0], "init"))
 		return cmd_init(&o, &c, login);
+	if (!strcmp(o.args[0], "insi") || !strcmp(o.args[0], "cog") || !strcmp(o.args[0], "stats")) {
+		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
+
+		return !strcmp(o.args[0], "insi") ? cli_insi(&cl)
+		       : !strcmp(o.args[0], "cog") ? cli_cog(&cl) : cli_stats(&cl);
+	}
 	if (!strcmp(o.args[0], "keys") && o.nargs >= 2 && !strcmp(o.args[1], "check"))
 		return cmd_keys_check(&o, &c);
 	if (!strcmp(o.args[0], "patient") && o.nargs >= 3 &&

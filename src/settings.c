@@ -1,4 +1,5 @@
 /* Configuration: /etc/vigie/vigie.conf, then $XDG_CONFIG_HOME/vigie/vigie.conf, then --config. */
+#include <config.h>
 #include "settings.h"
 
 #include <errno.h>
@@ -13,6 +14,88 @@ void config_defaults(struct config *c)
 	c->esc_delay_ms = 25;
 	c->colour = -1;
 	c->workers = 2;
+	c->insi.connect_timeout_ms = 5000;
+	c->insi.timeout_ms = 20000;
+	snprintf(c->insi.software_name, sizeof c->insi.software_name, "VIGIE");
+	snprintf(c->insi.software_version, sizeof c->insi.software_version, "%s", PACKAGE_VERSION);
+	c->insi_auto = 1;
+	c->insi_recheck_years = 4;
+}
+
+/* A relative path in a configuration file is relative to that file's folder. */
+static void set_path(char *dst, size_t size, const char *conf_path, const char *value)
+{
+	const char *slash = strrchr(conf_path, '/');
+
+	if (value[0] == '/' || !slash || !value[0])
+		snprintf(dst, size, "%s", value);
+	else
+		snprintf(dst, size, "%.*s/%s", (int)(slash - conf_path), conf_path, value);
+}
+
+static int parse_int(const char *value, long lo, long hi, int *out)
+{
+	char *end;
+	long v = strtol(value, &end, 10);
+
+	if (!*value || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* [insi] keys; returns 1 when the key was known. */
+static int insi_key(struct config *c, const char *path, const char *name, const char *value,
+		    char *msg, size_t msgsize)
+{
+	struct insi_config *i = &c->insi;
+	int secs;
+
+	msg[0] = 0;
+	if (!strcmp(name, "adresse"))
+		snprintf(i->endpoint, sizeof i->endpoint, "%s", value);
+	else if (!strcmp(name, "ca"))
+		set_path(i->ca_file, sizeof i->ca_file, path, value);
+	else if (!strcmp(name, "certificat"))
+		set_path(i->cert_file, sizeof i->cert_file, path, value);
+	else if (!strcmp(name, "type_certificat")) {
+		if (strcmp(value, "PEM") && strcmp(value, "P12") && value[0])
+			snprintf(msg, msgsize, "[insi] type_certificat : PEM ou P12 attendu");
+		else
+			snprintf(i->cert_type, sizeof i->cert_type, "%s", value);
+	} else if (!strcmp(name, "cle"))
+		set_path(i->key_file, sizeof i->key_file, path, value);
+	else if (!strcmp(name, "mot_de_passe"))
+		snprintf(i->key_password, sizeof i->key_password, "%s", value);
+	else if (!strcmp(name, "idam"))
+		snprintf(i->idam, sizeof i->idam, "%s", value);
+	else if (!strcmp(name, "emetteur"))
+		snprintf(i->emitter, sizeof i->emitter, "%s", value);
+	else if (!strcmp(name, "instance"))
+		snprintf(i->instance, sizeof i->instance, "%s", value);
+	else if (!strcmp(name, "delai_connexion")) {
+		if (parse_int(value, 1, 120, &secs))
+			snprintf(msg, msgsize, "[insi] delai_connexion : secondes (1 à 120) attendues");
+		else
+			i->connect_timeout_ms = secs * 1000;
+	} else if (!strcmp(name, "delai_total")) {
+		if (parse_int(value, 1, 600, &secs))
+			snprintf(msg, msgsize, "[insi] delai_total : secondes (1 à 600) attendues");
+		else
+			i->timeout_ms = secs * 1000;
+	} else if (!strcmp(name, "automatique")) {
+		if (!strcmp(value, "oui"))
+			c->insi_auto = 1;
+		else if (!strcmp(value, "non"))
+			c->insi_auto = 0;
+		else
+			snprintf(msg, msgsize, "[insi] automatique : oui ou non attendu");
+	} else if (!strcmp(name, "verification_ans")) {
+		if (parse_int(value, 1, 50, &c->insi_recheck_years))
+			snprintf(msg, msgsize, "[insi] verification_ans : nombre d'années attendu");
+	} else
+		return 0;
+	return 1;
 }
 
 struct load_ctx {
@@ -77,6 +160,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			c->workers = (int)v;
 		else
 			warn(c, lc->path, lineno, "[taches] nombre : un entier de 1 à 8, valeur ignorée");
+	} else if (!strcmp(section, "insi") && insi_key(c, lc->path, name, value, msg, sizeof msg)) {
+		if (msg[0])
+			warn(c, lc->path, lineno, msg);
 	} else {
 		snprintf(msg, sizeof msg, "clé inconnue [%s] %s, ignorée", section, name);
 		warn(c, lc->path, lineno, msg);

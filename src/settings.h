@@ -3,6 +3,7 @@
 #define VIGIE_SETTINGS_H
 
 #include <stddef.h>
+#include "net/insi.h"
 
 struct config {
 	char db[4096];          /* [base] fichier */
@@ -11,6 +12,9 @@ struct config {
 	int colour;             /* [interface] couleurs: -1 auto, 0 non, 1 oui */
 	char keys[4096];        /* [clavier] fichier: extra keymap read after the user's */
 	int workers;            /* [taches] nombre */
+	struct insi_config insi; /* [insi] */
+	int insi_auto;          /* [insi] automatique: call INSi on opening a dossier */
+	int insi_recheck_years; /* [insi] verification_ans: re-verify INS older than this */
 	char warnings[1024];    /* non-fatal problems, "file:line: message" joined by '\n' */
 };
 

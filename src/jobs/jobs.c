@@ -21,6 +21,7 @@ struct job {
 	int cancelled;
 	struct timespec start, deadline;
 	char message[160];
+	long long result_id;
 	struct jobs *js;
 	struct job *next;
 };
@@ -76,6 +77,7 @@ static void post_event_locked(struct jobs *js, struct job *j, int code)
 	e->patient_id = j->spec.patient_id;
 	e->status = j->status;
 	e->code = code;
+	e->result_id = j->result_id;
 	e->elapsed_ms = ms_between(&j->start, &now);
 	snprintf(e->message, sizeof e->message, "%s", j->message);
 	do {
@@ -134,6 +136,11 @@ int job_sleep(struct job *j, int ms)
 	if (!rc && past_deadline(j))
 		rc = -1;
 	return rc;
+}
+
+void job_set_result(struct job *j, long long id)
+{
+	j->result_id = id;
 }
 
 void job_set_message(struct job *j, const char *fmt, ...)
@@ -210,7 +217,7 @@ static void *worker_main(void *p)
 		else if (code != 0 && late)
 			j->status = JOB_TIMEOUT;
 		else
-			j->status = code == 0 ? JOB_DONE : JOB_FAILED;
+			j->status = code >= 0 ? JOB_DONE : JOB_FAILED;
 		if (j->status == JOB_CANCELLED && !*j->message)
 			snprintf(j->message, sizeof j->message, "%s : tâche annulée", j->spec.label);
 		if (j->status == JOB_TIMEOUT && !*j->message)

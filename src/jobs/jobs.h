@@ -15,8 +15,8 @@ enum job_status {
 };
 
 struct job;
-/* Runs on a worker thread with that worker's own store. Returns 0 on success or a negative
- * code; writes a French message with job_set_message. Long work must poll job_should_stop
+/* Runs on a worker thread with that worker's own store. Returns 0 (or a positive outcome
+ * code, echoed in the event) on success, or a negative code; writes a French message with job_set_message. Long work must poll job_should_stop
  * or wait with job_sleep so that cancellation and timeouts take effect. */
 typedef int (*job_fn)(struct job *j, struct store *st, void *arg);
 
@@ -38,6 +38,7 @@ struct job_event {
 	enum job_status status;
 	int code;               /* return value of the job function */
 	long elapsed_ms;
+	long long result_id;    /* row written by the job (job_set_result), 0 if none */
 	char message[160];
 };
 
@@ -70,5 +71,7 @@ int job_should_stop(struct job *j);           /* cancelled or past its timeout *
 int job_sleep(struct job *j, int ms);          /* 0, or -1 if it must stop */
 void job_set_message(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long long job_id(const struct job *j);
+/* Id of the row the job wrote (e.g. an INSi answer), passed on in its event. */
+void job_set_result(struct job *j, long long id);
 
 #endif

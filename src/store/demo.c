@@ -2,6 +2,7 @@
 #include "store/demo.h"
 #include "store/embedded.h"
 #include "store/patients.h"
+#include "store/insi_store.h"
 #include "store/users.h"
 #include "core/identity.h"
 
@@ -112,6 +113,16 @@ int demo_load(struct store *st, int *count)
 			break;
 		}
 		rc = patient_insert(st, &p);
+		/* The demo NIR were read from the patients' own Vitale cards (see their notes):
+		 * the INSi search by card (rechercherInsAvecCarteVitale) then comes first. */
+		if (!rc && p.nir[0] && p.id_status != ID_RECUPEREE && p.id_status != ID_QUALIFIEE) {
+			struct vitale_data v = { .rang = 1 };
+			snprintf(v.nir_individu, sizeof v.nir_individu, "%s", p.nir);
+			snprintf(v.nir_od, sizeof v.nir_od, "%s", p.nir);
+			snprintf(v.birth_name, sizeof v.birth_name, "%s", p.birth_name);
+			snprintf(v.birth_date, sizeof v.birth_date, "%s", p.birth_date);
+			rc = vitale_set(st, p.id, &v);
+		}
 		p.notes = NULL;   /* points into text */
 		n++;
 	}

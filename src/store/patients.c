@@ -421,6 +421,12 @@ int patient_get(struct store *st, long long id, struct patient *p)
 
 int patient_update(struct store *st, struct patient *p)
 {
+	return patient_update_audited(st, p, "patient.update", NULL);
+}
+
+int patient_update_audited(struct store *st, struct patient *p, const char *action,
+			   const char *detail)
+{
 	struct patient old;
 	char now[24], *before = NULL, *after = NULL;
 	int rc, own_tx, changed = 0;
@@ -439,7 +445,7 @@ int patient_update(struct store *st, struct patient *p)
 	if (!rc && (changed = audit_diff(&old, p, &before, &after) > 0)) {
 		rc = write_patient(st, p, 1, now, sizeof now);
 		if (!rc)
-			rc = audit_write(st, "patient.update", "patient", p->id, before, after, NULL);
+			rc = audit_write(st, action, "patient", p->id, before, after, detail);
 	}
 	rc = store_write_end(st, own_tx, rc);
 	if (!rc && changed) {

@@ -43,6 +43,9 @@ int patient_insert(struct store *st, struct patient *p);
  * written (see patient_add_note). Audited with before/after of changed fields. On success
  * p->version is incremented. */
 int patient_update(struct store *st, struct patient *p);
+/* The same, with the audit action named ("ins.recuperation", ...) and a JSON detail. */
+int patient_update_audited(struct store *st, struct patient *p, const char *action,
+			   const char *detail);
 /* Load by id. */
 int patient_get(struct store *st, long long id, struct patient *p);
 /* Number of patients. */

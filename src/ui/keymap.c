@@ -33,9 +33,17 @@ static const struct action_def actions[] = {
 	{ "form-prev", "Champ précédent" },
 	{ "form-save", "Enregistrer" },
 	{ "form-cancel", "Abandonner la saisie" },
+	{ "ins-compare", "INS : comparer l'identité locale et la réponse INSi" },
+	{ "ins-search", "INS : interroger INSi maintenant (relancer)" },
+	{ "ins-accept", "INS : accepter la réponse (identité récupérée)" },
+	{ "ins-qualify", "INS : qualifier (choisir la pièce d'identité vue)" },
+	{ "ins-reject", "INS : rejeter la réponse" },
+	{ "ins-from-search", "Créer le patient depuis INSi (traits saisis)" },
+	{ "stats-show", "Indicateurs d'identitovigilance" },
 };
 
-static const char *const contexts[] = { "global", "list", "search", "dossier", "form", "help" };
+static const char *const contexts[] = { "global", "list", "search", "dossier", "form", "help",
+					 "ins", "stats" };
 
 int action_lookup(const char *name)
 {

@@ -1,7 +1,9 @@
 #!/bin/sh
-# The core TUI path (search, dossier, help, form, note, background job, quit) under valgrind:
-# no invalid access, no definite or indirect leak.
+# The core TUI path (search, dossier with its automatic INSi call against vigie-sim, help,
+# form, note, qualification, background job, quit) under valgrind: no invalid access, no
+# definite or indirect leak.
 . "${SRCDIR:-.}/tests/lib.sh"
+. "$SRCDIR/tests/sim.sh"
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "valgrind absent: test skipped"
@@ -13,14 +15,16 @@ esac
 
 DB="$TMP/cabinet.db"
 demo_db "$DB"
+sim_start
 tui_start xterm-256color valgrind --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=9 --log-file="$TMP/vg.log" \
-	"$VIGIE" --db "$DB" --user jmartin --test-job 1
+	"$VIGIE" --config "$TMP/vigie.conf" --db "$DB" --user jmartin --test-job 1
 check "started under valgrind" tui_wait "Recherche de patient" 20
 tui_text "adr"
 check "search" tui_wait "ADRUN" 10
 tui_keys Enter
 check "dossier" tui_wait "Dossier —" 10
+check "INSi answer compared in the dossier" tui_wait "Premier prénom" 30
 tui_text "?"
 check "help" tui_wait "Aide —" 10
 tui_keys Escape
@@ -32,9 +36,13 @@ tui_text "a"
 tui_text "note sous valgrind"
 tui_keys Enter
 check "note added" tui_wait "note sous valgrind" 10
-check "background job finished" tui_wait "Tâche de test terminée" 10
-tui_text "q"
+tui_text "v"
+tui_text "c"
+check "qualified" tui_wait "QUAL" 10
+tui_keys C-c
 check "exit status 0 (no error, no leak)" tui_wait "VIGIE-EXIT:0" 30
+check "background job finished and wrote its row" \
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'test.job'")" = 1 ]
 grep -q "ERROR SUMMARY: 0 errors" "$TMP/vg.log" && pass "valgrind: 0 errors" ||
 	{ fail "valgrind: errors"; cat "$TMP/vg.log"; }
 

@@ -608,15 +608,15 @@ START_TEST(user_file_over_default)
 	n = km.n;
 	ck_assert_int_eq(keymap_parse(&km, "bind global q help\n"
 					   "unbind list j\n"
-					   "bind list C-t list-down\n"
+					   "bind list C-y list-down\n"
 					   "bind global C-k nosuch\n", "keys"), 1);
 	ck_assert_str_eq(km.errors[0], "keys:4: action inconnue « nosuch »");
 	ck_assert_uint_eq(km.n, n);
 	ck_assert_int_eq(keymap_resolve(&km, chain, 3, 'q'), act("help"));
 	ck_assert_int_eq(keymap_resolve(&km, chain, 3, 'j'), -1);
-	ck_assert_int_eq(keymap_resolve(&km, chain, 3, VK_CTRL('t')), act("list-down"));
+	ck_assert_int_eq(keymap_resolve(&km, chain, 3, VK_CTRL('y')), act("list-down"));
 	ck_assert_uint_eq(keymap_keys_for(&km, "list", act("list-down"), NULL, 0, buf, sizeof buf), 3);
-	ck_assert_str_eq(buf, "Bas, C-n, C-t");
+	ck_assert_str_eq(buf, "Bas, C-n, C-y");
 	keymap_free(&km);
 }
 END_TEST

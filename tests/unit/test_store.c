@@ -835,7 +835,7 @@ START_TEST(patient_store_guard)
 	snprintf(p.nir, sizeof p.nir, "280056311300123");
 	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
 	sample(&p);
-	snprintf(p.birth_cog, sizeof p.birth_cog, "20004");
+	snprintf(p.birth_cog, sizeof p.birth_cog, "2C004");
 	ck_assert_int_eq(patient_insert(st, &p), STORE_ERR_INVALID);
 	sample(&p);
 	snprintf(p.validation_mode, sizeof p.validation_mode, "CN");   /* still provisoire */
