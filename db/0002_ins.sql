@@ -3,6 +3,10 @@
 -- When the INS was last retrieved or verified through INSi (AAAA-MM-JJ, '' never):
 -- identities récupérées/qualifiées checked 4 years ago are verified again on opening.
 ALTER TABLE patients ADD COLUMN ins_checked_at TEXT NOT NULL DEFAULT '';
+-- A matricule is looked up before it is given to a dossier (duplicates) and from INSi answers.
+CREATE INDEX patients_ins_matricule ON patients(ins_matricule);
+CREATE INDEX patients_nir ON patients(nir);
+CREATE INDEX patients_birth_date ON patients(birth_date);
 
 -- Matricules INS of a patient returned by INSi (INSACTIF and every INSHISTO), kept
 -- (guide EXI REC 08: the history of matricules must be kept).
@@ -16,6 +20,7 @@ CREATE TABLE ins_history (
 	seen_at TEXT NOT NULL,
 	PRIMARY KEY (patient_id, matricule, oid)
 );
+CREATE INDEX ins_history_matricule ON ins_history(matricule);
 
 -- Data read from the patient's Vitale card (or its Appli carte Vitale), used for the
 -- rechercherInsAvecCarteVitale search.

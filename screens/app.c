@@ -2,6 +2,8 @@
 #include "screens/app.h"
 #include "store/audit.h"
 #include "jobs/insi_job.h"
+#include "screens/format.h"
+#include "store/patients.h"
 #include "ui/help.h"
 #include "ui/keys.h"
 #include "ui/widgets.h"
@@ -45,6 +47,11 @@ long long app_insi_post(struct app *a, long long patient_id, int purpose,
 		app_message(a, ST_WARN, "INSi non configuré ([insi] adresse dans vigie.conf)");
 		return -1;
 	}
+	if (a->st->readonly) {
+		app_message(a, ST_WARN, "Base en lecture seule : la réponse INSi ne pourrait pas "
+			    "être enregistrée");
+		return -1;
+	}
 	if (patient_id > 0 && app_insi_pending(a, patient_id))
 		return 0;
 	for (int i = 0; i < APP_INSI_PENDING_MAX && slot < 0; i++)
@@ -63,27 +70,37 @@ long long app_insi_post(struct app *a, long long patient_id, int purpose,
 	return id;
 }
 
-/* An INSi job ended: forget it, follow the service state, announce the outcome. */
+/* An INSi job ended: forget it, follow the service state, announce the outcome, naming the
+ * patient when another dossier (or none) is on screen. */
 static void insi_event(struct app *a, const struct job_event *e)
 {
+	char who[160] = "", name[320];
+	struct patient p;
+	int here = e->patient_id > 0 && e->patient_id == a->focus_patient;
+
 	for (int i = 0; i < APP_INSI_PENDING_MAX; i++)
 		if (a->insi_pending[i].job == e->job_id)
 			a->insi_pending[i].job = 0;
-	if (e->status != JOB_DONE) {
+	if (e->status == JOB_TIMEOUT)
 		a->insi_up = 0;
-		app_message(a, ST_ERROR, "%s — I : relancer", e->message);
+	if (e->status == JOB_DONE && !(e->code & INSI_JOB_SKIPPED))
+		a->insi_up = (e->code & INSI_JOB_SERVICE_DOWN) ? 0
+			     : (e->code & INSI_JOB_ERROR) ? a->insi_up : 1;
+	if (e->status == JOB_DONE && (e->code & INSI_JOB_SKIPPED))
 		return;
+	patient_init(&p);
+	if (e->patient_id > 0 && !here && patient_get(a->st, e->patient_id, &p) == 0) {
+		fmt_display_name(p.birth_name, p.used_name, p.first_name, p.used_first_name, name,
+				 sizeof name);
+		snprintf(who, sizeof who, "%.60s — ", name);
 	}
-	if (e->code & INSI_JOB_SKIPPED)
-		return;
-	a->insi_up = (e->code & INSI_JOB_SERVICE_DOWN) ? 0 : (e->code & INSI_JOB_ERROR) ? a->insi_up : 1;
-	if (e->code & INSI_JOB_ERROR)
-		app_message(a, ST_ERROR, "%s — I : relancer", e->message);
+	patient_clear(&p);
+	if (e->status != JOB_DONE || (e->code & INSI_JOB_ERROR))
+		app_message(a, ST_ERROR, "%s%s%s", who, e->message, here ? " — I : relancer" : "");
 	else if (e->code & (INSI_JOB_AUTO_ACCEPTED | INSI_JOB_VERIFIED))
-		app_message(a, ST_OK, "%s", e->message);
+		app_message(a, ST_OK, "%s%s", who, e->message);
 	else
-		app_message(a, (e->code & INSI_JOB_FOUND) ? ST_WARN : ST_WARN, "%s%s", e->message,
-			    e->patient_id > 0 ? " — i : comparer" : "");
+		app_message(a, ST_WARN, "%s%s%s", who, e->message, here ? " — i" : "");
 }
 
 static void draw_status(struct app *a)

@@ -37,6 +37,7 @@ struct app {
 	int insi_recheck_years;
 	int insi_up;              /* 1 answered, 0 down (connection, timeout), -1 unknown */
 	struct { long long job, patient; } insi_pending[APP_INSI_PENDING_MAX];
+	long long focus_patient;  /* dossier on top of the stack (0: none), for announcements */
 };
 
 /* INSi jobs: post one for a dossier (purpose: jobs/insi_job.h) unless one is in flight;
@@ -77,6 +78,7 @@ int ins_doc_key(int key, enum ins_doc *doc);
 int ins_qualify_dossier(struct app *a, long long patient_id, enum ins_doc doc);
 /* INSi search on typed traits, prefilled from the patient search text. */
 struct screen *insi_new_screen_new(struct app *a, const char *query);
+struct screen *insi_new_screen_from(struct app *a, const struct ins_identity *traits);
 /* Indicators (screens/stats.c). */
 struct screen *stats_screen_new(struct app *a);
 

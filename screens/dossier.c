@@ -111,6 +111,10 @@ static void load(struct dossier_screen *d)
 	snprintf(d->base.title, sizeof d->base.title, " Dossier — %s", name);
 	ins_summary_line(d->app, d->id, d->ins_line, sizeof d->ins_line, &d->ins_style);
 	load_panel(d);
+	/* A background change (qualified elsewhere, new answer) closes an open menu. */
+	if (d->choosing && (d->p.id_status == ID_QUALIFIEE ||
+			    (d->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))))
+		d->choosing = 0;
 }
 
 /* Age in seconds of an "AAAA-MM-JJTHH:MM:SSZ" time, -1 if unreadable. */
@@ -289,6 +293,13 @@ static void draw(struct screen *base)
 			ui_fill(r, 0, cols, ST_NORMAL);
 		ui_text(y, 2, cols - 2, ST_MUTED, "Aucune note — a : ajouter une note", 1);
 	}
+	if (d->choosing) {
+		ins_draw_doc_choice(lines - 6, cols);
+		ui_text(lines - 2, 0, cols, ST_MUTED, d->p.id_status == ID_RECUPEREE
+			? "Une touche choisit la pièce : identité qualifiée"
+			: "Une touche choisit la pièce : identité validée (sans INS)", 1);
+		return;
+	}
 	draw_prompt_or_hint(d, cols, lines,
 			    "m : modifier  a : note  i : INS  I : INSi  v : pièce vue  Échap  ? : aide");
 }
@@ -380,7 +391,7 @@ static int key(struct screen *base, int k, int action)
 		} else if (k == VK_ESC || k == VK_CTRL('g')) {
 			d->choosing = 0;
 		} else {
-			app_message(d->app, ST_WARN, "Choisissez la pièce : c p s l n v e, ou Échap");
+			app_message(d->app, ST_WARN, "Choisissez la pièce : c p s l n a e, ou Échap");
 		}
 		return 1;
 	}
@@ -397,6 +408,9 @@ static int key(struct screen *base, int k, int action)
 		else if (d->panel && !d->ans.key_ok)
 			app_message(d->app, ST_ERROR, "Réponse INSi anormale (clé de matricule "
 				    "fausse) : qualification impossible");
+		else if (d->panel && d->ans.decision[0] == 0 && d->p.id_status == ID_RECUPEREE)
+			app_message(d->app, ST_WARN, "Réponse INSi en attente : acceptez-la ou "
+				    "rejetez-la d'abord (i)");
 		else
 			d->choosing = 1;
 		return 1;
@@ -458,11 +472,20 @@ static void enter(struct screen *base)
 	struct dossier_screen *d = (struct dossier_screen *)base;
 
 	/* (Re)load: a form or another session may have changed the dossier. */
+	d->app->focus_patient = d->id;
 	load(d);
 	if (d->loaded && !d->auto_done) {
 		d->auto_done = 1;
 		auto_insi(d);
 	}
+}
+
+static void leave(struct screen *base)
+{
+	struct dossier_screen *d = (struct dossier_screen *)base;
+
+	if (d->app->focus_patient == d->id)
+		d->app->focus_patient = 0;
 }
 
 static void destroy(struct screen *base)
@@ -482,6 +505,7 @@ static const struct screen_ops dossier_ops = {
 	.draw = draw,
 	.key = key,
 	.event = event,
+	.leave = leave,
 	.destroy = destroy,
 };
 

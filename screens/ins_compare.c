@@ -43,7 +43,7 @@ static const struct {
 	{ 's', INS_DOC_TITRE_SEJOUR },
 	{ 'l', INS_DOC_LIVRET_FAMILLE },
 	{ 'n', INS_DOC_ACTE_NAISSANCE },
-	{ 'v', INS_DOC_APPLI_VITALE },
+	{ 'a', INS_DOC_APPLI_VITALE },
 	{ 'e', INS_DOC_EXCEPTION },
 };
 
@@ -200,11 +200,11 @@ static void draw_header(struct ins_screen *s, int cols)
 						     : "plusieurs identités trouvées",
 			 !strcmp(a->purpose, "verification") ? " (vérification)" : "");
 	if (answer_found(s) && !a->key_ok)
-		ui_textf(2, 0, cols, ST_ERROR, 1, "%sANOMALIE : la clé d'un matricule renvoyé ne se "
-			 "vérifie pas. Réponse non acceptable : signalez-la.", ui_mono_marker(ST_ERROR));
+		ui_textf(2, 0, cols, ST_ERROR, 1, "%sANOMALIE : clé de matricule fausse, réponse "
+			 "inacceptable", ui_mono_marker(ST_ERROR));
 	else if (!strcmp(a->decision, "automatique"))
-		ui_text(2, 0, cols, ST_OK, "Traits identiques : identité récupérée automatiquement. "
-			"Qualifiez-la : q puis la pièce.", 1);
+		ui_text(2, 0, cols, ST_OK, "Traits identiques : récupérée automatiquement. "
+			"q : qualifier", 1);
 	else if (!strcmp(a->decision, "rejetee"))
 		ui_text(2, 0, cols, ST_WARN, "Réponse rejetée : le dossier n'a pas été modifié.", 1);
 	else if (!strcmp(a->decision, "acceptee") || !strcmp(a->decision, "qualifiee") ||
@@ -262,7 +262,7 @@ static void draw_history(struct ins_screen *s, int y, int maxy, int cols)
 static void draw_advice(struct ins_screen *s, int y, int maxy, int cols)
 {
 	static const char *const adv01[] = {
-		"• Nom de naissance et non nom d'usage ou marital (cas fréquent des femmes mariées).",
+		"• Nom de naissance, pas nom d'usage ou marital (fréquent chez les femmes mariées)",
 		"• Orthographe, date de naissance et sexe : relisez la pièce d'identité.",
 		"• Essayez la carte Vitale du patient (recherche par carte).",
 		"• Saisissez tous les prénoms de naissance ; ajoutez le lieu de naissance (COG).",
@@ -292,14 +292,13 @@ static void draw_advice(struct ins_screen *s, int y, int maxy, int cols)
 
 void ins_draw_doc_choice(int y, int cols)
 {
-	ui_text(y++, 0, cols, ST_HEADER, "Pièce d'identité vue (concordant avec la colonne INSi) :",
+	ui_text(y++, 0, cols, ST_HEADER, "Pièce vue, concordant avec la colonne INSi :", 1);
+	ui_text(y++, 0, cols, ST_NORMAL, "  c : carte d'identité  p : passeport  s : titre de séjour",
 		1);
-	ui_text(y++, 0, cols, ST_NORMAL, "  c : carte d'identité   p : passeport   s : titre de "
-		"séjour   v : Appli carte Vitale", 1);
-	ui_text(y++, 0, cols, ST_NORMAL, "  l : livret de famille + pièce d'un parent   n : acte de "
-		"naissance + pièce parent", 1);
-	ui_text(y, 0, cols, ST_NORMAL, "  e : procédure d'exception (patient bien connu)   Échap : "
-		"annuler", 1);
+	ui_text(y++, 0, cols, ST_NORMAL, "  l : livret de famille  n : acte de naissance (+ pièce "
+		"d'un parent)", 1);
+	ui_text(y, 0, cols, ST_NORMAL, "  a : Appli carte Vitale  e : exception (patient connu)  "
+		"Échap", 1);
 }
 
 int ins_doc_key(int k, enum ins_doc *doc)
@@ -326,29 +325,35 @@ int ins_qualify_dossier(struct app *a, long long patient_id, enum ins_doc doc)
 		return -1;
 	}
 	ins = p.id_status == ID_RECUPEREE || p.id_status == ID_QUALIFIEE;
-	/* An answer not yet taken is taken and qualified in the same action. */
-	take = !ins && insi_answer_latest(st, patient_id, ans) == 0 && !strcmp(ans->outcome, "00") &&
+	/* An answer not yet taken is taken and qualified in the same action; with an INS
+	 * already there, an undecided answer (a verification that found something else) must
+	 * be decided first: the document would otherwise qualify what INSi no longer says. */
+	take = insi_answer_latest(st, patient_id, ans) == 0 && !strcmp(ans->outcome, "00") &&
 	       !ans->decision[0];
-	if (take && !ans->key_ok) {
+	if (take && ins) {
+		app_message(a, ST_WARN, "Réponse INSi en attente : acceptez-la ou rejetez-la "
+			    "d'abord (i)");
+		rc = -1;
+	} else if (take && !ans->key_ok) {
 		app_message(a, ST_ERROR, "Réponse INSi anormale (clé de matricule fausse) : "
 			    "qualification impossible");
 		rc = -1;
 	} else if (take) {
-		rc = insi_apply_answer(st, patient_id, p.version, ans, doc, "qualifiee");
-		if (!rc)
-			app_message(a, ST_OK, "Identité qualifiée (%s ; INS récupérée)",
-				    ins_doc_label(doc));
+		rc = insi_apply_answer(st, patient_id, p.version, ans, doc, "qualifiee", NULL);
+		if (rc)
+			app_message(a, ST_ERROR, "%s", st->err);
+		else
+			app_message(a, ST_OK, "Identité qualifiée (%s)", ins_doc_label(doc));
 	} else {
 		rc = insi_set_document(st, patient_id, doc);
-		if (!rc)
-			app_message(a, ST_OK, ins ? "Identité qualifiée (%s)"
-				    : "Identité validée sur pièce (%s) ; sans INS, elle sera "
-				      "qualifiée quand INSi la retrouvera", ins_doc_label(doc));
+		if (rc)
+			app_message(a, ST_ERROR, "%s", st->err);
+		else if (ins)
+			app_message(a, ST_OK, "Identité qualifiée (%s)", ins_doc_label(doc));
+		else
+			app_message(a, ST_OK, "Identité validée (%s) ; qualifiée quand INSi la "
+				    "retrouvera", ins_doc_label(doc));
 	}
-	if (rc && take && ans->key_ok)
-		app_message(a, ST_ERROR, "%s", st->err);
-	else if (rc && !take)
-		app_message(a, ST_ERROR, "%s", st->err);
 	patient_clear(&p);
 	free(ans);
 	return rc;
@@ -356,14 +361,21 @@ int ins_qualify_dossier(struct app *a, long long patient_id, enum ins_doc doc)
 
 static const char *hint(const struct ins_screen *s)
 {
+	int anomaly = answer_found(s) && !s->ans.key_ok;
+
 	if (!s->patient_id)
-		return answer_found(s) ? "c : créer le dossier   q : créer qualifié (pièce)   "
-					 "Échap : abandonner" : "Échap : retour   I : relancer";
+		return anomaly ? "Réponse anormale : pas de création   I : corriger   Échap"
+		       : answer_found(s) ? "c : créer le dossier   q : créer qualifié (pièce)   "
+					   "I : corriger" : "I : corriger les traits   Échap : retour";
+	if (anomaly && !s->ans.decision[0])
+		return "Réponse anormale : x : rejeter   I : relancer   Échap : retour";
 	if (answer_found(s) && !s->ans.decision[0])
 		return "a : accepter   q : qualifier (pièce)   x : rejeter   I : relancer   Échap";
-	if (has_ins(s) && s->p.id_status == ID_RECUPEREE)
+	if (s->has_patient && s->p.id_status == ID_RECUPEREE)
 		return "q : qualifier (pièce d'identité vue)   I : interroger INSi   Échap : retour";
-	return "I : interroger INSi   q : valider sur pièce   Échap : retour   ? : aide";
+	if (s->has_patient && s->p.id_status == ID_PROVISOIRE)
+		return "I : interroger INSi   q : valider sur pièce   Échap : retour   ? : aide";
+	return "I : interroger INSi   Échap : retour   ? : aide";
 }
 
 static void draw(struct screen *base)
@@ -399,7 +411,7 @@ static void draw(struct screen *base)
 	}
 	if (s->choosing)
 		ins_draw_doc_choice(lines - 6, cols);
-	if (s->has_patient)
+	if (s->has_patient && !s->choosing)
 		ui_textf(lines - 3, 0, cols, fmt_status_style(s->p.id_status, s->p.id_attrs), 1,
 			 "Statut du dossier : %s%s%s", id_status_label(s->p.id_status),
 			 *s->p.validation_mode ? " — pièce : " : "",
@@ -463,9 +475,13 @@ static void accept(struct ins_screen *s)
 		app_message(s->app, ST_NORMAL, "Cette réponse a déjà été traitée");
 		return;
 	}
-	after_write(s, insi_apply_answer(s->app->st, s->patient_id, s->p.version, &s->ans,
-					 INS_DOC_NONE, "acceptee"),
-		    "Réponse INSi acceptée : identité récupérée (traits mis à jour)");
+	{
+		int status = -1, rc = insi_apply_answer(s->app->st, s->patient_id, s->p.version,
+							&s->ans, INS_DOC_NONE, "acceptee", &status);
+		after_write(s, rc, status == ID_QUALIFIEE
+			    ? "Réponse acceptée : identité qualifiée (pièce déjà vue)"
+			    : "Réponse acceptée : identité récupérée (traits mis à jour)");
+	}
 }
 
 static void qualify(struct ins_screen *s, enum ins_doc doc)
@@ -491,7 +507,7 @@ static int choice_key(struct ins_screen *s, int k)
 		s->choosing = 0;
 		return 1;
 	}
-	app_message(s->app, ST_WARN, "Choisissez la pièce : c p s l n v e, ou Échap");
+	app_message(s->app, ST_WARN, "Choisissez la pièce : c p s l n a e, ou Échap");
 	return 1;
 }
 
@@ -523,7 +539,17 @@ static int key(struct screen *base, int k, int action)
 				    "Réponse INSi rejetée : dossier inchangé");
 	} else if (!strcmp(name, "ins-search")) {
 		if (!s->patient_id) {
-			app_message(s->app, ST_NORMAL, "Modifiez les traits saisis : Échap puis F4");
+			/* Correct the traits sent and send again, in this screen's place. */
+			struct screen *f = s->has_answer ? insi_new_screen_from(s->app, &s->ans.query)
+							 : NULL;
+			if (f) {
+				s->app->pending_push = f;
+				s->base.done = 1;
+			}
+		} else if (s->has_patient &&
+			   (s->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))) {
+			app_message(s->app, ST_ERROR, "Identité douteuse ou fictive : pas d'appel "
+				    "INSi (RNIV)");
 		} else {
 			long long id = app_insi_post(s->app, s->patient_id,
 						     has_ins(s) ? INSI_VERIFY : INSI_SEARCH, NULL);
@@ -629,9 +655,9 @@ void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 		for (int t = 0; t < INS_T_COUNT; t++)
 			n += cmp[t] == INS_DIFFERS;
 		*style = ST_WARN;
-		snprintf(buf, size, "INSi : une identité trouvée%s, %d trait%s différent%s — i : "
-			 "comparer", ans->key_ok ? "" : " (ANOMALIE de clé)", n, n > 1 ? "s" : "",
-			 n > 1 ? "s" : "");
+		snprintf(buf, size, "INSi%s : une identité trouvée%s, %d trait%s différent%s — i : "
+			 "comparer", !strcmp(ans->purpose, "verification") ? " (vérification)" : "",
+			 ans->key_ok ? "" : " (ANOMALIE de clé)", n, n > 1 ? "s" : "", n > 1 ? "s" : "");
 	} else if (!strcmp(ans->outcome, "01") || !strcmp(ans->outcome, "02")) {
 		*style = ST_WARN;
 		snprintf(buf, size, "INSi : %s (%s) — i : conseils", !strcmp(ans->outcome, "01")
@@ -639,10 +665,10 @@ void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 	} else {
 		utc_to_local_fr(ans->at, when, sizeof when);
 		*style = p.id_status == ID_QUALIFIEE ? ST_OK : ST_NORMAL;
-		snprintf(buf, size, "INSi du %s : réponse %s%s — i : détails", when,
+		snprintf(buf, size, "INSi du %s : réponse %s — i : détails%s", when,
 			 !strcmp(ans->decision, "rejetee") ? "rejetée" : !strcmp(ans->decision,
 			 "confirmee") ? "confirmant l'INS" : "acceptée",
-			 p.id_status == ID_RECUPEREE ? " ; q dans i : qualifier" : "");
+			 p.id_status == ID_RECUPEREE ? "  v : qualifier" : "");
 	}
 out:
 	patient_clear(&p);

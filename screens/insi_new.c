@@ -20,6 +20,7 @@ struct insi_new_screen {
 	struct app *app;
 	struct form_field f[N_COUNT];
 	struct ui_form form;
+	int quit_asked;
 };
 
 static int v_name(const char *v, char *msg, size_t size, void *ctx)
@@ -69,11 +70,24 @@ static int v_date(const char *v, char *msg, size_t size, void *ctx)
 
 static int v_cog(const char *v, char *msg, size_t size, void *ctx)
 {
-	(void)ctx;
-	if (!*v || cog_classify(v) != COG_INVALID)
+	struct insi_new_screen *s = ctx;
+	char u[16];
+	struct ymd d;
+
+	text_upper(v, u, sizeof u);
+	if (!*u)
 		return 0;
-	snprintf(msg, size, "%s", cog_explain_invalid(v));
-	return -1;
+	if (cog_classify(u) == COG_INVALID) {
+		snprintf(msg, size, "%s", cog_explain_invalid(u));
+		return -1;
+	}
+	/* Corsica was 20xxx until 1976-01-01, 2A/2B since (INSEE). */
+	if (u[0] == '2' && u[1] == '0' && s &&
+	    date_parse_fr(s->f[N_BIRTH_DATE].value, &d) == DATE_OK && d.y >= 1976) {
+		snprintf(msg, size, "Depuis 1976, pour la Corse, utiliser 2A ou 2B, pas 20");
+		return -1;
+	}
+	return 0;
 }
 
 /* "dupont jean 12/03/1980" typed in patient search fills name, first name and date. */
@@ -112,7 +126,7 @@ static void submit(struct insi_new_screen *s)
 	typed.sex[0] = (char)(s->f[N_SEX].value[0] & ~0x20);
 	date_parse_fr(s->f[N_BIRTH_DATE].value, &d);
 	date_to_iso(&d, typed.birth_date, sizeof typed.birth_date);
-	snprintf(typed.birth_cog, sizeof typed.birth_cog, "%s", s->f[N_COG].value);
+	text_upper(s->f[N_COG].value, typed.birth_cog, sizeof typed.birth_cog);
 	job = app_insi_post(s->app, 0, INSI_CREATE, &typed);
 	if (job <= 0) {
 		form_message(&s->form, 1, "%s", s->app->msg[0] ? s->app->msg : "Appel impossible");
@@ -152,8 +166,18 @@ static int key(struct screen *base, int k, int action)
 	const struct action_def *a = action_get(action);
 
 	if (a && !key_is_text(k) && (!strcmp(a->name, "help") || !strcmp(a->name, "redraw") ||
-				     !strcmp(a->name, "suspend") || !strcmp(a->name, "quit")))
+				     !strcmp(a->name, "suspend")))
 		return 0;
+	/* Quitting with traits typed asks first, as the patient form does. */
+	if (a && !key_is_text(k) && !strcmp(a->name, "quit") && !s->form.confirm_cancel) {
+		if (!s->form.modified)
+			return 0;
+		s->form.confirm_cancel = 1;
+		s->quit_asked = 1;
+		form_message(&s->form, 1, "Quitter Vigie sans interroger INSi ? (o : oui, autre "
+			     "touche : non)");
+		return 1;
+	}
 	/* Enter sends as soon as the four mandatory traits are there. */
 	if (k == VK_ENTER && filled(s)) {
 		submit(s);
@@ -165,8 +189,12 @@ static int key(struct screen *base, int k, int action)
 		break;
 	case FORM_CANCEL:
 		base->done = 1;
+		if (s->quit_asked)
+			s->app->quit = 1;
 		break;
 	case FORM_CONTINUE:
+		if (!s->form.confirm_cancel)
+			s->quit_asked = 0;
 		break;
 	}
 	return 1;
@@ -184,7 +212,35 @@ static const struct screen_ops insi_new_ops = {
 	.destroy = destroy,
 };
 
+static struct insi_new_screen *create(struct app *a);
+static struct screen *start(struct insi_new_screen *s);
+
 struct screen *insi_new_screen_new(struct app *a, const char *query)
+{
+	struct insi_new_screen *s = create(a);
+
+	if (!s)
+		return NULL;
+	prefill(s, query);
+	return start(s);
+}
+
+/* Traits sent before (an answer of a creation search), to correct and send again. */
+struct screen *insi_new_screen_from(struct app *a, const struct ins_identity *t)
+{
+	struct insi_new_screen *s = create(a);
+
+	if (!s)
+		return NULL;
+	snprintf(s->f[N_BIRTH_NAME].value, FORM_VALUE_MAX, "%s", t->birth_name);
+	snprintf(s->f[N_FIRST_NAMES].value, FORM_VALUE_MAX, "%s", t->first_names);
+	snprintf(s->f[N_SEX].value, FORM_VALUE_MAX, "%s", t->sex);
+	date_iso_to_fr(t->birth_date, s->f[N_BIRTH_DATE].value, FORM_VALUE_MAX);
+	snprintf(s->f[N_COG].value, FORM_VALUE_MAX, "%s", t->birth_cog);
+	return start(s);
+}
+
+static struct insi_new_screen *create(struct app *a)
 {
 	struct insi_new_screen *s = calloc(1, sizeof *s);
 	static const char *const labels[N_COUNT] = {
@@ -207,7 +263,11 @@ struct screen *insi_new_screen_new(struct app *a, const char *query)
 	}
 	s->f[N_COG].hint = "Facultatif : envoyé seulement si INSi trouve plusieurs identités";
 	s->f[N_SEX].hint = "F ou M";
-	prefill(s, query);
+	return s;
+}
+
+static struct screen *start(struct insi_new_screen *s)
+{
 	form_init(&s->form, s->f, N_COUNT, s);
 	s->form.label_w = 25;
 	for (int i = 0; i < N_COUNT; i++)

@@ -254,6 +254,12 @@ static const char *ascii_sign(long cp)
 		return ".";
 	case 0x2502: case 0x2503: case 0x2551:   /* box-drawing separators of the status line */
 		return "|";
+	case 0x2260:   /* the "different" marker of the INS comparison; "?" means missing */
+		return "!";
+	case 0x2713:
+		return "v";
+	case 0x2717:
+		return "x";
 	default:
 		return NULL;
 	}

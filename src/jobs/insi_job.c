@@ -68,6 +68,9 @@ struct run {
 	struct insi_error lasterr;
 	int saw_02;
 	int flags;
+	int trace_failed;
+	int auto_status;        /* status written by an automatic acceptance */
+	char refusal[256];      /* why an automatic acceptance was refused (duplicate...) */
 };
 
 static int stop_cb(void *ctx)
@@ -127,6 +130,34 @@ static int is_down(const struct insi_error *e)
 	       e->kind == INSI_ERR_HTTP;
 }
 
+/* Short code of an error for the audit trace and the answer row. */
+static const char *error_code(const struct insi_error *e)
+{
+	if (*e->code)
+		return e->code;
+	switch (e->kind) {
+	case INSI_ERR_CONFIG: return "configuration";
+	case INSI_ERR_CONNECT: return "connexion";
+	case INSI_ERR_TIMEOUT: return "delai";
+	case INSI_ERR_TLS: return "tls";
+	case INSI_ERR_HTTP: return "http";
+	case INSI_ERR_FAULT: return "soap";
+	case INSI_ERR_PARSE: return "reponse_invalide";
+	case INSI_ERR_INPUT: return "saisie";
+	case INSI_ERR_CANCELLED: return "annule";
+	default: return "technique";
+	}
+}
+
+/* Every call is traced (SC.INS.17); a trace that cannot be written is said, not hidden. */
+static void trace(struct run *rn, const char *op, int rc, const char *cr, long ms, int place,
+		  const char *first)
+{
+	if (insi_trace_call(rn->st, rn->arg->patient_id, op, rc ? "" : cr,
+			    rc ? error_code(&rn->lasterr) : NULL, ms, place, first))
+		rn->trace_failed = 1;
+}
+
 /* One call by traits; returns 0 on a CR (result in the answer), < 0 on an error. */
 static int call_traits(struct run *rn, const char *first, const char *cog)
 {
@@ -146,9 +177,7 @@ static int call_traits(struct run *rn, const char *first, const char *cog)
 	rn->ans->calls++;
 	snprintf(what, sizeof what, "%s%s%s", first, cog && *cog ? ", lieu " : ", sans lieu",
 		 cog && *cog ? cog : "");
-	insi_trace_call(rn->st, rn->arg->patient_id, "rechercherInsAvecTraitsIdentite",
-			rc ? "" : r.cr, rc ? (*rn->lasterr.code ? rn->lasterr.code : "erreur") : NULL,
-			ms, cog && *cog, first);
+	trace(rn, "rechercherInsAvecTraitsIdentite", rc, r.cr, ms, cog && *cog, first);
 	if (rc) {
 		add_step(rn->ans, "Traits (%s) : %s\n", what, rn->lasterr.message);
 		return rc;
@@ -175,9 +204,7 @@ static int call_vitale(struct run *rn, const struct vitale_data *v)
 	rc = insi_search_vitale(&rn->arg->cfg, &vq, stop_cb, rn->job, &r, &rn->lasterr);
 	ms = ms_since(&t0);
 	rn->ans->calls++;
-	insi_trace_call(rn->st, rn->arg->patient_id, "rechercherInsAvecCarteVitale",
-			rc ? "" : r.cr, rc ? (*rn->lasterr.code ? rn->lasterr.code : "erreur") : NULL,
-			ms, 0, NULL);
+	trace(rn, "rechercherInsAvecCarteVitale", rc, r.cr, ms, 0, NULL);
 	if (rc) {
 		add_step(rn->ans, "%s : %s\n", "Carte Vitale", rn->lasterr.message);
 		return rc;
@@ -187,10 +214,13 @@ static int call_vitale(struct run *rn, const struct vitale_data *v)
 	return 0;
 }
 
+/* First names tried one by one, at most. */
+#define INSI_MAX_FIRST_NAMES 8
+
 /* Split "PIERRE-ALAIN MURIEL FLORIANT" into its first names. */
 static int split_first_names(const char *list, char out[][101], int max)
 {
-	char buf[201], *save = NULL, *tok;
+	char buf[512], *save = NULL, *tok;
 	int n = 0;
 
 	snprintf(buf, sizeof buf, "%s", list);
@@ -200,27 +230,26 @@ static int split_first_names(const char *list, char out[][101], int max)
 }
 
 /*
- * DOMAIN.md §1 strategy: the first first name without the birth place; on 02 the same with
- * the birth place, silently; then one call per other birth first name (with the birth place
- * once a 02 was seen), then the whole list. Stops at the first 00 or error.
+ * DOMAIN.md §1 strategy: the first birth first name of the dossier without the birth place;
+ * on 02 the same with the birth place, silently; then one call per other birth first name
+ * (with the birth place once a 02 was seen); last, the whole list as one first name, as the
+ * CNDA test book does (HOUILLES). Stops at the first 00 or error.
  */
 static int traits_strategy(struct run *rn)
 {
 	const struct ins_identity *q = &rn->ans->query;
-	char names[8][101];
-	int n = split_first_names(q->first_names, names, 8), rc;
+	char names[INSI_MAX_FIRST_NAMES][101];
+	int n = split_first_names(q->first_names, names, INSI_MAX_FIRST_NAMES), rc;
 	const char *cog = q->birth_cog;
 
-	if (n == 0)
-		n = split_first_names(q->first_name, names, 8);
-	if (n == 0)
-		return INSI_ERR_INPUT;
-	rc = call_traits(rn, names[0], NULL);
+	rc = call_traits(rn, q->first_name, NULL);
 	if (!rc && !strcmp(rn->ans->outcome, "02") && *cog)
-		rc = call_traits(rn, names[0], cog);
-	for (int i = 1; !rc && i < n && strcmp(rn->ans->outcome, "00"); i++)
-		rc = call_traits(rn, names[i], rn->saw_02 ? cog : NULL);
-	if (!rc && n > 1 && strcmp(rn->ans->outcome, "00"))
+		rc = call_traits(rn, q->first_name, cog);
+	for (int i = 0; !rc && i < n && strcmp(rn->ans->outcome, "00"); i++)
+		if (strcmp(names[i], q->first_name))
+			rc = call_traits(rn, names[i], rn->saw_02 ? cog : NULL);
+	if (!rc && n > 1 && strcmp(rn->ans->outcome, "00") && strlen(q->first_names) <= 100 &&
+	    strcmp(q->first_names, q->first_name))
 		rc = call_traits(rn, q->first_names, rn->saw_02 ? cog : NULL);
 	/* Several identities seen and none found later: 02 says more than 01. */
 	if (!rc && rn->saw_02 && !strcmp(rn->ans->outcome, "01")) {
@@ -230,12 +259,37 @@ static int traits_strategy(struct run *rn)
 	return rc;
 }
 
+/* Normalise a list of first names word by word (a long list is not refused as a whole). */
+static int normalize_list(const char *list, char *out, size_t size, const char **why)
+{
+	char words[INSI_MAX_FIRST_NAMES][101], one[101];
+	int n = split_first_names(list, words, INSI_MAX_FIRST_NAMES);
+	size_t len = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (ins_normalize(words[i], 1, one, sizeof one, why))
+			return -1;
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "", one);
+		if (len >= size) {
+			*why = "liste des prénoms trop longue";
+			return -1;
+		}
+	}
+	if (n == 0) {
+		*why = "aucun prénom";
+		return -1;
+	}
+	return 0;
+}
+
 /* The traits to send, normalised to the INSi rules; refuses with the reason. */
 static int prepare_query(struct run *rn, const struct ins_identity *src)
 {
 	struct ins_identity *q = &rn->ans->query;
 	const char *why = NULL;
 	const char *list = *src->first_names ? src->first_names : src->first_name;
+	const char *first = *src->first_name ? src->first_name : list;
 
 	memset(q, 0, sizeof *q);
 	if (ins_normalize(src->birth_name, 0, q->birth_name, sizeof q->birth_name, &why)) {
@@ -243,12 +297,20 @@ static int prepare_query(struct run *rn, const struct ins_identity *src)
 			 "Nom de naissance « %s » non transmissible à INSi : %s", src->birth_name, why);
 		return -1;
 	}
-	if (ins_normalize(list, 1, q->first_names, sizeof q->first_names, &why)) {
+	if (normalize_list(list, q->first_names, sizeof q->first_names, &why)) {
 		snprintf(rn->ans->error_message, sizeof rn->ans->error_message,
 			 "Prénoms « %s » non transmissibles à INSi : %s", list, why);
 		return -1;
 	}
-	ins_first_of_list(q->first_names, q->first_name, sizeof q->first_name);
+	/* The dossier's first first name ("JEAN-CHRISTOPHE" of "JEAN CHRISTOPHE PIERRE") is
+	 * sent first, as it is; without one, the first word of the list. */
+	if (*src->first_name ? ins_normalize(first, 1, q->first_name, sizeof q->first_name, &why)
+			     : (ins_first_of_list(q->first_names, q->first_name,
+						  sizeof q->first_name), 0)) {
+		snprintf(rn->ans->error_message, sizeof rn->ans->error_message,
+			 "Premier prénom « %s » non transmissible à INSi : %s", first, why);
+		return -1;
+	}
 	if (strcmp(src->sex, "F") && strcmp(src->sex, "M")) {
 		snprintf(rn->ans->error_message, sizeof rn->ans->error_message,
 			 "Sexe indéterminé : INSi ne connaît que F et M, la recherche n'est pas "
@@ -266,23 +328,31 @@ static int prepare_query(struct run *rn, const struct ins_identity *src)
 static void finish_message(struct run *rn)
 {
 	struct insi_answer *a = rn->ans;
-	const char *who = rn->arg->purpose == INSI_VERIFY ? "vérification" : "recherche";
+	const char *who = rn->arg->purpose == INSI_VERIFY ? " (vérification)" : "";
 
 	if (!strcmp(a->outcome, "erreur"))
-		job_set_message(rn->job, "INSi %s : %s", who, a->error_message);
+		job_set_message(rn->job, "INSi%s : %s", who, a->error_message);
 	else if (rn->flags & INSI_JOB_VERIFIED)
 		job_set_message(rn->job, "INS vérifiée auprès d'INSi : inchangée");
+	else if ((rn->flags & INSI_JOB_AUTO_ACCEPTED) && rn->auto_status == ID_QUALIFIEE)
+		job_set_message(rn->job, "INSi : traits identiques, identité qualifiée");
 	else if (rn->flags & INSI_JOB_AUTO_ACCEPTED)
-		job_set_message(rn->job, "INSi : traits identiques, identité récupérée — "
-			       "qualifiez-la sur pièce d'identité");
+		job_set_message(rn->job, "INSi : traits identiques, identité récupérée");
+	else if (rn->refusal[0])
+		job_set_message(rn->job, "INSi : %s", rn->refusal);
 	else if (!strcmp(a->outcome, "00") && !a->key_ok)
 		job_set_message(rn->job, "INSi : réponse anormale (clé de matricule fausse)");
 	else if (!strcmp(a->outcome, "00"))
-		job_set_message(rn->job, "INSi %s : une identité trouvée, à comparer", who);
+		job_set_message(rn->job, "INSi%s : identité trouvée, à comparer", who);
 	else if (!strcmp(a->outcome, "01"))
-		job_set_message(rn->job, "INSi %s : aucune identité trouvée (01)", who);
+		job_set_message(rn->job, "INSi%s : aucune identité trouvée (01)", who);
 	else
-		job_set_message(rn->job, "INSi %s : plusieurs identités trouvées (02)", who);
+		job_set_message(rn->job, "INSi%s : plusieurs identités trouvées (02)", who);
+	if (rn->trace_failed) {
+		char m[160];
+		snprintf(m, sizeof m, "%s", job_message(rn->job));
+		job_set_message(rn->job, "%s (trace non écrite : %s)", m, rn->st->err);
+	}
 }
 
 /* After a 00: auto-récupération for a search, confirmation for a verification. */
@@ -300,14 +370,25 @@ static void conclude(struct run *rn, const struct patient *p)
 	insi_local_identity(p, &local);
 	ins_compare(&local, &a->ins, cmp);
 	if (rn->arg->purpose == INSI_VERIFY) {
-		if (cmp[INS_T_MATRICULE] == INS_EQUAL && !strcmp(p->ins_oid, a->ins.oid) && a->key_ok &&
-		    insi_mark_verified(rn->st, p->id, a->id) == 0)
+		/* Confirmed only when INSi gives back the same INS with the same traits; anything
+		 * else stays undecided and is shown for comparison. */
+		int same = a->key_ok && !strcmp(p->ins_oid, a->ins.oid);
+		for (int t = 0; t < INS_T_COUNT; t++)
+			same = same && cmp[t] == INS_EQUAL;
+		if (same && insi_mark_verified(rn->st, p->id, a->id) == 0)
 			rn->flags |= INSI_JOB_VERIFIED;
 		return;
 	}
-	if (ins_auto_acceptable(cmp, a->key_ok) &&
-	    insi_apply_answer(rn->st, p->id, p->version, a, INS_DOC_NONE, "automatique") == 0)
-		rn->flags |= INSI_JOB_AUTO_ACCEPTED;
+	if (ins_auto_acceptable(cmp, a->key_ok)) {
+		int status = -1;
+		if (insi_apply_answer(rn->st, p->id, p->version, a, INS_DOC_NONE, "automatique",
+				      &status) == 0) {
+			rn->flags |= INSI_JOB_AUTO_ACCEPTED;
+			rn->auto_status = status;
+		} else {
+			snprintf(rn->refusal, sizeof rn->refusal, "%s", rn->st->err);
+		}
+	}
 }
 
 static int run_calls(struct run *rn, const struct patient *p)
@@ -327,7 +408,7 @@ static int insi_job_run(struct job *j, struct store *st, void *varg)
 {
 	struct insi_job_arg *arg = varg;
 	struct insi_answer *a = calloc(1, sizeof *a);
-	struct run rn = { j, st, arg, a, { 0 }, 0, 0 };
+	struct run rn = { j, st, arg, a, { 0 }, 0, 0, 0 };
 	struct patient p, *pp = NULL;
 	struct ins_identity src;
 	struct timespec t0;
@@ -363,10 +444,9 @@ static int insi_job_run(struct job *j, struct store *st, void *varg)
 		rn.flags |= INSI_JOB_ERROR;
 	} else if ((rc = run_calls(&rn, pp)) < 0) {
 		snprintf(a->outcome, sizeof a->outcome, "erreur");
-		snprintf(a->error_code, sizeof a->error_code, "%s",
-			 *rn.lasterr.code ? rn.lasterr.code : rc == INSI_ERR_TIMEOUT ? "delai"
-			 : rc == INSI_ERR_CONNECT ? "connexion" : rc == INSI_ERR_TLS ? "tls"
-			 : rc == INSI_ERR_CANCELLED ? "annule" : "technique");
+		if (!rn.lasterr.kind)
+			rn.lasterr.kind = rc;
+		snprintf(a->error_code, sizeof a->error_code, "%s", error_code(&rn.lasterr));
 		snprintf(a->error_message, sizeof a->error_message, "%s", rn.lasterr.message);
 		rn.flags |= INSI_JOB_ERROR | (is_down(&rn.lasterr) ? INSI_JOB_SERVICE_DOWN : 0);
 	}
@@ -410,8 +490,10 @@ long long insi_job_post(struct jobs *js, int kind, const struct insi_config *cfg
 		arg->typed = *typed;
 	spec.kind = kind;
 	spec.patient_id = patient_id;
-	/* Each call has its own timeouts; a strategy makes at most a handful of calls. */
-	spec.timeout_ms = cfg->timeout_ms * 6 + 1000;
+	/* Each call has its own timeouts: the job may last as long as every call of the
+	 * strategy (Vitale, two with the first name, one per other first name, the list). */
+	spec.timeout_ms = (cfg->timeout_ms > 0 ? cfg->timeout_ms : 20000) *
+			  (INSI_MAX_FIRST_NAMES + 4) + 2000;
 	spec.run = insi_job_run;
 	spec.arg = arg;
 	spec.free_arg = free_arg;

@@ -138,6 +138,11 @@ int job_sleep(struct job *j, int ms)
 	return rc;
 }
 
+const char *job_message(const struct job *j)
+{
+	return j->message;
+}
+
 void job_set_result(struct job *j, long long id)
 {
 	j->result_id = id;

@@ -71,6 +71,8 @@ int job_should_stop(struct job *j);           /* cancelled or past its timeout *
 int job_sleep(struct job *j, int ms);          /* 0, or -1 if it must stop */
 void job_set_message(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long long job_id(const struct job *j);
+/* The message set so far. */
+const char *job_message(const struct job *j);
 /* Id of the row the job wrote (e.g. an INSi answer), passed on in its event. */
 void job_set_result(struct job *j, long long id);
 

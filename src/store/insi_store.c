@@ -289,10 +289,17 @@ static int save_history_row(struct store *st, long long patient_id, const char *
 	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, "Historique INS");
 }
 
-static int save_history(struct store *st, long long patient_id, const struct insi_answer *a)
+/* previous: the INS the dossier held before this answer ("" none), kept inactive (EXI REC 08:
+ * the history of matricules is kept, also when it was imported without one). */
+static int save_history(struct store *st, long long patient_id, const struct insi_answer *a,
+			const char *prev_matricule, const char *prev_oid)
 {
 	int rc = exec_bound(st, "UPDATE ins_history SET active = 0 WHERE patient_id = ?1",
 			    patient_id, NULL, "Historique INS");
+
+	if (!rc && prev_matricule && *prev_matricule &&
+	    (strcmp(prev_matricule, a->ins.matricule) || strcmp(prev_oid, a->ins.oid)))
+		rc = save_history_row(st, patient_id, prev_matricule, prev_oid, 0, "", "");
 
 	if (!rc)
 		rc = save_history_row(st, patient_id, a->ins.matricule, a->ins.oid, 1, "", "");
@@ -340,11 +347,87 @@ static void take_traits(struct patient *p, const struct insi_answer *a)
 	snprintf(p->ins_oid, sizeof p->ins_oid, "%s", a->ins.oid);
 }
 
+long long insi_find_by_matricule(struct store *st, const char *matricule, long long exclude)
+{
+	sqlite3_stmt *s;
+	long long id = 0;
+
+	if (!*matricule)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM patients WHERE (ins_matricule = ?1"
+			       " OR nir = ?1) AND id <> ?2 UNION SELECT patient_id FROM ins_history"
+			       " WHERE matricule = ?1 AND patient_id <> ?2 LIMIT 1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, matricule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, exclude);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+/* A dossier other than exclude holding the answer's matricule or one of its history. */
+static long long other_holder(struct store *st, const struct insi_answer *a, long long exclude)
+{
+	long long id = insi_find_by_matricule(st, a->ins.matricule, exclude);
+
+	for (int i = 0; id == 0 && i < a->nhist; i++)
+		id = insi_find_by_matricule(st, a->hist[i].matricule, exclude);
+	return id;
+}
+
+long long insi_find_similar(struct store *st, const struct ins_identity *id)
+{
+	char want[128], got[128];
+	const char *why;
+	sqlite3_stmt *s;
+	long long found = 0;
+
+	if (ins_normalize(id->birth_name, 0, want, sizeof want, &why))
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, birth_name, used_name FROM patients"
+			       " WHERE birth_date = ?1 AND sex = ?2", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id->birth_date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id->sex, -1, SQLITE_STATIC);
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		for (int col = 1; col <= 2 && !found; col++) {
+			const char *n = (const char *)sqlite3_column_text(s, col);
+			if (n && *n && ins_normalize(n, 0, got, sizeof got, &why) == 0 &&
+			    !strcmp(got, want))
+				found = sqlite3_column_int64(s, 0);
+		}
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The strict traits of the dossier agree with the answer (a document checked against them
+ * then also agrees with INSi). */
+static int strict_traits_agree(const struct patient *p, const struct insi_answer *a)
+{
+	static const enum ins_trait strict[] = { INS_T_BIRTH_NAME, INS_T_FIRST_NAME,
+						 INS_T_FIRST_NAMES, INS_T_SEX, INS_T_BIRTH_DATE,
+						 INS_T_BIRTH_COG };
+	struct ins_identity local;
+	enum ins_cmp cmp[INS_T_COUNT];
+
+	insi_local_identity(p, &local);
+	ins_compare(&local, &a->ins, cmp);
+	for (size_t i = 0; i < sizeof strict / sizeof *strict; i++)
+		if (cmp[strict[i]] == INS_DIFFERS)
+			return 0;
+	return 1;
+}
+
 int insi_apply_answer(struct store *st, long long patient_id, int expected_version,
-		      const struct insi_answer *a, enum ins_doc doc, const char *decision)
+		      const struct insi_answer *a, enum ins_doc doc, const char *decision,
+		      int *status_out)
 {
 	struct patient p;
-	char *detail = NULL;
+	char *detail = NULL, prev_m[16], prev_oid[32];
+	long long other;
 	int rc, own;
 
 	if ((rc = answer_usable(st, a)) || (rc = store_write_begin(st, &own)))
@@ -361,23 +444,37 @@ int insi_apply_answer(struct store *st, long long patient_id, int expected_versi
 			 "provisoire et ne reçoit pas d'INS (RNIV)");
 		rc = STORE_ERR_INVALID;
 	}
+	if (!rc && (other = other_holder(st, a, patient_id)) != 0) {
+		snprintf(st->err, sizeof st->err, "Doublon probable : le dossier n° %lld porte déjà "
+			 "ce matricule INS ; rien n'a été modifié (à signaler en identitovigilance)",
+			 other);
+		rc = STORE_ERR_INVALID;
+	}
 	if (!rc) {
-		/* A document already checked (validée) or checked now makes it qualifiée. */
-		int had_doc = p.id_status == ID_VALIDEE || p.id_status == ID_QUALIFIEE;
+		/* A document checked earlier (validée) still qualifies only if the traits it was
+		 * checked against are those INSi returns (DOMAIN.md §1). */
+		int keep_doc = (p.id_status == ID_VALIDEE || p.id_status == ID_QUALIFIEE) &&
+			       strict_traits_agree(&p, a);
+		snprintf(prev_m, sizeof prev_m, "%s", p.ins_matricule);
+		snprintf(prev_oid, sizeof prev_oid, "%s", p.ins_oid);
 		take_traits(&p, a);
 		if (doc != INS_DOC_NONE)
 			snprintf(p.validation_mode, sizeof p.validation_mode, "%s", ins_doc_code(doc));
-		p.id_status = (doc != INS_DOC_NONE || had_doc) ? ID_QUALIFIEE : ID_RECUPEREE;
+		else if (!keep_doc)
+			p.validation_mode[0] = 0;
+		p.id_status = (doc != INS_DOC_NONE || keep_doc) ? ID_QUALIFIEE : ID_RECUPEREE;
 		detail = detail_json(a->id, decision, doc != INS_DOC_NONE ? ins_doc_code(doc) : NULL);
 		rc = patient_update_audited(st, &p, p.id_status == ID_QUALIFIEE ? "ins.qualification"
 						: "ins.recuperation", detail);
 	}
 	if (!rc)
-		rc = save_history(st, patient_id, a);
+		rc = save_history(st, patient_id, a, prev_m, prev_oid);
 	if (!rc)
 		rc = set_checked_today(st, patient_id);
 	if (!rc && a->id > 0)
 		rc = set_decision(st, a->id, decision);
+	if (!rc && status_out)
+		*status_out = p.id_status;
 	free(detail);
 	patient_clear(&p);
 	return store_write_end(st, own, rc);
@@ -413,22 +510,6 @@ int insi_set_document(struct store *st, long long patient_id, enum ins_doc doc)
 	return store_write_end(st, own, rc);
 }
 
-long long insi_find_by_matricule(struct store *st, const char *matricule)
-{
-	sqlite3_stmt *s;
-	long long id = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM patients WHERE ins_matricule = ?1"
-			       " OR nir = ?1 UNION SELECT patient_id FROM ins_history"
-			       " WHERE matricule = ?1 LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, matricule, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return id;
-}
-
 int insi_create_patient(struct store *st, const struct insi_answer *a, enum ins_doc doc,
 			long long *id)
 {
@@ -438,10 +519,17 @@ int insi_create_patient(struct store *st, const struct insi_answer *a, enum ins_
 
 	if ((rc = answer_usable(st, a)) || (rc = store_write_begin(st, &own)))
 		return rc;
-	other = insi_find_by_matricule(st, a->ins.matricule);
+	other = other_holder(st, a, 0);
 	if (other > 0) {
 		snprintf(st->err, sizeof st->err, "Un dossier porte déjà ce matricule INS (dossier "
 			 "n° %lld) : ouvrez-le plutôt que d'en créer un second", other);
+		*id = other;
+		return store_write_end(st, own, STORE_ERR_INVALID);
+	}
+	other = insi_find_similar(st, &a->ins);
+	if (other > 0) {
+		snprintf(st->err, sizeof st->err, "Un dossier semblable existe (n° %lld, même nom, "
+			 "sexe et date de naissance) : ouvrez-le, INSi y sera interrogé", other);
 		*id = other;
 		return store_write_end(st, own, STORE_ERR_INVALID);
 	}
@@ -452,7 +540,12 @@ int insi_create_patient(struct store *st, const struct insi_answer *a, enum ins_
 	p.id_status = doc != INS_DOC_NONE ? ID_QUALIFIEE : ID_RECUPEREE;
 	rc = patient_insert(st, &p);
 	if (!rc)
-		rc = save_history(st, p.id, a);
+		rc = save_history(st, p.id, a, NULL, NULL);
+	if (!rc) {
+		char *detail = detail_json(a->id, "creee", doc != INS_DOC_NONE ? ins_doc_code(doc) : NULL);
+		rc = audit_write(st, "ins.creation", "patient", p.id, NULL, NULL, detail);
+		free(detail);
+	}
 	if (!rc)
 		rc = set_checked_today(st, p.id);
 	if (!rc && a->id > 0) {

@@ -56,23 +56,31 @@ void insi_local_identity(const struct patient *p, struct ins_identity *out);
  * Take an INSi answer (outcome 00, keys verifying) into the dossier: strict traits from INSi
  * (birth name, first names, first first name, sex, birth date, birth COG; used names
  * untouched), matricule and OID, status récupérée — or qualifiée when doc is not
- * INS_DOC_NONE (the document the user checked) or when the identity was already validée —
+ * INS_DOC_NONE (the document the user checked) or when the identity was already validée on
+ * traits that INSi confirms (a document checked against other traits is dropped) —
  * matricule history kept, ins_checked_at set, the answer's decision written. One transaction,
  * audited as "ins.recuperation" or "ins.qualification" with the answer id in the detail.
- * expected_version guards against a concurrent edit (0: do not check).
+ * expected_version guards against a concurrent edit (0: do not check). Refused when another
+ * dossier holds the matricule (or one of its history): a probable duplicate. *status_out
+ * (may be NULL) receives the status written.
  */
 int insi_apply_answer(struct store *st, long long patient_id, int expected_version,
-		      const struct insi_answer *a, enum ins_doc doc, const char *decision);
+		      const struct insi_answer *a, enum ins_doc doc, const char *decision,
+		      int *status_out);
 
 /* Qualify a récupérée identity (doc checked), or validate a provisoire one. Audited. */
 int insi_set_document(struct store *st, long long patient_id, enum ins_doc doc);
 
-/* A dossier holding this matricule as its INS, its NIR or in its history (0: none). */
-long long insi_find_by_matricule(struct store *st, const char *matricule);
+/* A dossier other than exclude holding this matricule as its INS, its NIR or in its
+ * history (0: none). */
+long long insi_find_by_matricule(struct store *st, const char *matricule, long long exclude);
+/* A dossier with the same sex, birth date and birth (or used) name, INSi-normalised. */
+long long insi_find_similar(struct store *st, const struct ins_identity *id);
 
 /* Create a dossier from an answer of a search typed in patient search: traits and INS from
  * INSi, status récupérée or qualifiée (doc). Fills *id. Refused (STORE_ERR_INVALID, *id set to
- * it) when a dossier already holds that matricule. */
+ * it) when a dossier already holds that matricule or looks the same (insi_find_similar).
+ * Audited as patient.create and ins.creation (answer id, document). */
 int insi_create_patient(struct store *st, const struct insi_answer *a, enum ins_doc doc,
 			long long *id);
 

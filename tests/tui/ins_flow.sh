@@ -32,7 +32,7 @@ check "comparison shown in the dossier, no keypress" tui_wait "Premier prénom +
 check "difference marked for monochrome" tui_wait "≠ Premier prénom|! Premier prénom"
 check "equal traits marked" tui_wait "= Nom de naissance +TCHITCHI +TCHITCHI"
 check "matricule from INSi shown" tui_wait "2 36 06 63 220 836 56"
-check "announced in the status line" tui_wait "une identité trouvée"
+check "announced in the status line" tui_wait "INSi : identité trouvée, à comparer"
 check "still provisoire (different first name: no automatic retrieval)" \
 	[ "$(q "SELECT id_status FROM patients WHERE birth_name = 'TCHITCHI'")" = provisoire ]
 tui_keys v
@@ -59,6 +59,32 @@ tui_keys p
 check "qualified with the passport" tui_wait "Statut du dossier : Qualifiée — pièce : Passeport"
 tui_keys Escape Escape
 
+# --- periodic verification: confirmed only when INSi gives back the same INS and traits ----
+# (answers of the last 24 hours are shown again rather than asked again: age them)
+q "UPDATE insi_answers SET at = '2020-01-01T10:00:00Z'"
+q "UPDATE patients SET ins_checked_at = '2020-01-01' WHERE birth_name = 'ADRUN'"
+check "reopen ADRUN checked 6 years ago" open_dossier "adrun" "ADRUN +ZOE"
+check "verified again, unchanged" tui_wait "INS vérifiée auprès d'INSi : inchangée" 8
+check "verification date moved" [ "$(q "SELECT ins_checked_at > '2020-01-01' FROM patients WHERE birth_name = 'ADRUN'")" = 1 ]
+tui_keys Escape
+q "UPDATE patients SET ins_checked_at = '2020-01-01', birth_first_names = 'CATARINA' WHERE birth_name = 'TCHITCHI'"
+check "reopen TCHITCHI whose local list was changed" open_dossier "tchitchi" "TCHITCHI +CATARINA"
+check "verification not confirmed: the difference is shown" tui_wait "Prénoms naissance +CATARINA +CATARINA BELLA" 8
+check "said to be a verification" tui_wait "INSi \(vérification\) : une identité trouvée"
+check "not marked verified" [ "$(q "SELECT ins_checked_at FROM patients WHERE birth_name = 'TCHITCHI'")" = 2020-01-01 ]
+tui_keys v
+check "nothing to qualify on a qualifiée identity" tui_wait "Identité déjà qualifiée"
+tui_keys i
+tui_keys a
+check "accepting takes INSi's list; the CNI was seen on other traits: récupérée" \
+	tui_wait "Statut du dossier : Récupérée"
+check "list from INSi, document dropped" [ "$(q "SELECT birth_first_names || '/' || validation_mode FROM patients WHERE birth_name = 'TCHITCHI'")" = "CATARINA BELLA/" ]
+tui_keys q
+check "qualify again from the comparison screen" tui_wait "Pièce vue, concordant"
+tui_keys c
+check "qualifiée again with the CNI" tui_wait "Statut du dossier : Qualifiée — pièce : Carte"
+tui_keys Escape Escape
+
 # --- DE VINCI Leonardo: 02 without the birth place -> advice -----------------------------
 check "open DE VINCI Leonardo" open_dossier "vinci leo" "DE VINCI +LEONARDO"
 check "02 announced with advice key" tui_wait "plusieurs identités trouvées \(02\)" 8
@@ -70,7 +96,7 @@ tui_keys Escape Escape
 check "open HOUILLES" open_dossier "houilles" "HOUILLES +PIERRE"
 check "01 announced" tui_wait "aucune identité trouvée \(01\)" 8
 tui_keys i
-check "01 advice: birth name, not married name" tui_wait "Nom de naissance et non nom d'usage"
+check "01 advice: birth name, not married name" tui_wait "Nom de naissance, pas nom d.usage"
 check "every first name was tried" tui_wait "JACQUES"
 tui_keys Escape Escape
 

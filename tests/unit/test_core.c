@@ -431,6 +431,8 @@ START_TEST(text_ascii_translit)
 	ck_assert_str_eq(ascii("Attendez…"), "Attendez...");
 	ck_assert_str_eq(ascii("10\xc2\xa0€"), "10 EUR");
 	ck_assert_str_eq(ascii("Plain ASCII 123 !?"), "Plain ASCII 123 !?");
+	/* INS comparison markers stay distinct: different "!" and missing "?" */
+	ck_assert_str_eq(ascii("= ≠ ?"), "= ! ?");
 	ck_assert_str_eq(ascii(""), "");
 	ck_assert_str_eq(ascii(NULL), "");
 }

@@ -142,7 +142,7 @@ START_TEST(accept_takes_traits_keeps_used_names)
 
 	ecetinsi_answer(&a, id);
 	ck_assert_int_eq(insi_answer_save(st, &a), 0);
-	ck_assert_int_eq(insi_apply_answer(st, id, 1, &a, INS_DOC_NONE, "acceptee"), 0);
+	ck_assert_int_eq(insi_apply_answer(st, id, 1, &a, INS_DOC_NONE, "acceptee", NULL), 0);
 	patient_init(&p);
 	ck_assert_int_eq(patient_get(st, id, &p), 0);
 	ck_assert_int_eq(p.id_status, ID_RECUPEREE);
@@ -178,9 +178,9 @@ START_TEST(qualify_in_one_action_and_version_guard)
 	ecetinsi_answer(&a, id);
 	ck_assert_int_eq(insi_answer_save(st, &a), 0);
 	/* someone edited the dossier since it was read: refused */
-	ck_assert_int_eq(insi_apply_answer(st, id, 7, &a, INS_DOC_CNI, "qualifiee"),
+	ck_assert_int_eq(insi_apply_answer(st, id, 7, &a, INS_DOC_CNI, "qualifiee", NULL),
 			 STORE_ERR_CONFLICT);
-	ck_assert_int_eq(insi_apply_answer(st, id, 1, &a, INS_DOC_CNI, "qualifiee"), 0);
+	ck_assert_int_eq(insi_apply_answer(st, id, 1, &a, INS_DOC_CNI, "qualifiee", NULL), 0);
 	patient_init(&p);
 	ck_assert_int_eq(patient_get(st, id, &p), 0);
 	ck_assert_int_eq(p.id_status, ID_QUALIFIEE);
@@ -201,7 +201,7 @@ START_TEST(validee_becomes_qualifiee)
 
 	ecetinsi_answer(&a, id);
 	ck_assert_int_eq(insi_answer_save(st, &a), 0);
-	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "automatique"), 0);
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "automatique", NULL), 0);
 	patient_init(&p);
 	ck_assert_int_eq(patient_get(st, id, &p), 0);
 	ck_assert_int_eq(p.id_status, ID_QUALIFIEE);
@@ -220,12 +220,12 @@ START_TEST(refusals_change_nothing)
 	ecetinsi_answer(&a, id);
 	a.key_ok = 0;          /* HERMANN-like answer: a key that does not verify */
 	ck_assert_int_eq(insi_answer_save(st, &a), 0);
-	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_CNI, "qualifiee"),
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_CNI, "qualifiee", NULL),
 			 STORE_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(st->err, "clé"));
 	strcpy(a.outcome, "02");
 	a.key_ok = 1;
-	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee"),
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee", NULL),
 			 STORE_ERR_INVALID);
 	patient_init(&p);
 	ck_assert_int_eq(patient_get(st, id, &p), 0);
@@ -240,15 +240,83 @@ START_TEST(refusals_change_nothing)
 	ck_assert_int_eq(patient_update(st, &p), 0);
 	patient_clear(&p);
 	ecetinsi_answer(&a, id);
-	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee"),
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee", NULL),
 			 STORE_ERR_INVALID);
 	ck_assert_int_eq(insi_set_document(st, id, INS_DOC_CNI), STORE_ERR_INVALID);
-	/* creating a second dossier for a matricule already held is refused */
+	/* creating a dossier that looks like an existing one (same birth name, sex, date) */
 	ecetinsi_answer(&a, 0);
-	ck_assert_int_eq(insi_create_patient(st, &a, INS_DOC_NONE, &other), 0);
-	ck_assert_int_eq(insi_create_patient(st, &a, INS_DOC_NONE, &id), STORE_ERR_INVALID);
-	ck_assert_int_eq(id, other);
+	ck_assert_int_eq(insi_create_patient(st, &a, INS_DOC_NONE, &other), STORE_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(st->err, "semblable"));
+	ck_assert_int_eq(other, 1);
 }
+END_TEST
+
+START_TEST(duplicates_refused)
+{
+	long long id1 = new_patient("ECETINSI", "PIERRE", "PIERRE", "M", "2009-07-14", "", 0, "");
+	long long id2 = new_patient("ECETINSY", "PIERRE", "PIERRE", "M", "2009-07-14", "", 0, "");
+	long long other = 0;
+	struct insi_answer a;
+
+	ecetinsi_answer(&a, id1);
+	ck_assert_int_eq(insi_apply_answer(st, id1, 0, &a, INS_DOC_NONE, "acceptee", NULL), 0);
+	/* the same INS on a second dossier: a probable duplicate, never applied */
+	ecetinsi_answer(&a, id2);
+	ck_assert_int_eq(insi_apply_answer(st, id2, 0, &a, INS_DOC_NONE, "automatique", NULL),
+			 STORE_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(st->err, "Doublon probable"));
+	/* also through a history matricule only */
+	strcpy(a.ins.matricule, "275126322074974");
+	ck_assert_int_eq(insi_apply_answer(st, id2, 0, &a, INS_DOC_NONE, "automatique", NULL),
+			 STORE_ERR_INVALID);
+	/* and a creation from INSi */
+	ecetinsi_answer(&a, 0);
+	strcpy(a.ins.birth_name, "AUTRE");
+	ck_assert_int_eq(insi_create_patient(st, &a, INS_DOC_NONE, &other), STORE_ERR_INVALID);
+	ck_assert_int_eq(other, id1);
+	ck_assert_ptr_nonnull(strstr(st->err, "déjà ce matricule"));
+}
+END_TEST
+
+START_TEST(validee_on_other_traits_loses_document)
+{
+	/* CNI checked against OLA; INSi says CATARINA: the document no longer proves anything */
+	long long id = new_patient("ECETINSI", "PIERRE", "PIERRE", "M", "2009-07-14", "63220",
+				   ID_VALIDEE, "CN");
+	struct insi_answer a;
+	struct patient p;
+	int status = -1;
+
+	ecetinsi_answer(&a, id);
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee", &status), 0);
+	ck_assert_int_eq(status, ID_RECUPEREE);
+	patient_init(&p);
+	ck_assert_int_eq(patient_get(st, id, &p), 0);
+	ck_assert_int_eq(p.id_status, ID_RECUPEREE);
+	ck_assert_str_eq(p.validation_mode, "");
+	patient_clear(&p);
+}
+END_TEST
+
+START_TEST(previous_ins_kept_in_history)
+{
+	long long id = new_patient("ECETINSI", "PIERRE-ALAIN", "PIERRE-ALAIN MURIEL FLORIANT", "M",
+				   "2009-07-14", "63220", 0, "");
+	struct insi_answer a;
+
+	/* an INS imported without history, then INSi returns another matricule */
+	ck_assert_int_eq(sqlite3_exec(st->db, "UPDATE patients SET id_status = 'recuperee',"
+				      " ins_matricule = '109076322088835', ins_oid = "
+				      "'1.2.250.1.213.1.4.9'", NULL, NULL, NULL), SQLITE_OK);
+	ecetinsi_answer(&a, id);
+	a.nhist = 0;
+	ck_assert_int_eq(insi_apply_answer(st, id, 0, &a, INS_DOC_NONE, "acceptee", NULL), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ins_history WHERE patient_id = ?1 AND "
+				    "matricule = '109076322088835' AND active = 0", id), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ins_history WHERE patient_id = ?1 AND "
+				    "matricule = '109076322083489' AND active = 1", id), 1);
+}
+END_TEST
 END_TEST
 
 START_TEST(create_from_answer)
@@ -259,6 +327,7 @@ START_TEST(create_from_answer)
 
 	ecetinsi_answer(&a, 0);
 	strcpy(a.purpose, "creation");
+	ck_assert_int_eq(insi_find_similar(st, &a.ins), 0);
 	ck_assert_int_eq(insi_answer_save(st, &a), 0);
 	ck_assert_int_eq(insi_create_patient(st, &a, INS_DOC_PASSEPORT, &id), 0);
 	patient_init(&p);
@@ -270,6 +339,8 @@ START_TEST(create_from_answer)
 	patient_clear(&p);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM insi_answers WHERE patient_id = ?1 AND "
 				    "decision = 'creee'", id), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit WHERE entity_id = ?1 AND action ="
+				    " 'ins.creation' AND detail LIKE '%\"piece\":\"PA\"%'", id), 1);
 }
 END_TEST
 
@@ -356,6 +427,9 @@ int main(void)
 	tcase_add_test(tc, validee_becomes_qualifiee);
 	tcase_add_test(tc, refusals_change_nothing);
 	tcase_add_test(tc, create_from_answer);
+	tcase_add_test(tc, duplicates_refused);
+	tcase_add_test(tc, validee_on_other_traits_loses_document);
+	tcase_add_test(tc, previous_ins_kept_in_history);
 	tcase_add_test(tc, trace_and_verify);
 	tcase_add_test(tc, vitale_round_trip);
 	tcase_add_test(tc, open_policy);
