@@ -1,28 +1,20 @@
 /* bench_search: N generated patients; search latency, start-up, memory, terminal bytes of vigie. */
 #include "store/db.h"
 #include "names.h"
+#include "session.h"
 #include "store/patients.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SEARCH_LIMIT PATIENT_SEARCH_LIMIT /* what screens/search.c asks for */
 #define START_RUNS 10
 #define DOWN_MOVES 10
-#define QUIET_MS 150.0        /* no byte for this long: the program has finished drawing */
-#define FIRST_BYTE_MS 2000.0  /* a slow search may take long before its first byte */
-#define STEP_MS 5000.0        /* no step may wait longer than this: the benchmark never hangs */
 #define MAX_QUERIES 64
 
 struct options {
@@ -31,70 +23,6 @@ struct options {
 	long patients;
 	unsigned long long seed;
 };
-
-struct samples {
-	double *v;
-	size_t n, cap;
-};
-
-/* One child vigie on a pseudo-terminal and everything it wrote. */
-struct session {
-	pid_t pid;
-	int fd;
-	double t0;      /* ms, just before the fork */
-	char *out;
-	size_t len, cap;
-	int eof;
-};
-
-/* What one key press caused: bytes, and when the first and last of them came. */
-struct burst {
-	size_t bytes;
-	double first_ms, last_ms;   /* from the write; first_ms < 0 when nothing came */
-};
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void samples_push(struct samples *s, double v)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		double *nv = realloc(s->v, cap * sizeof *nv);
-		if (!nv) {
-			fprintf(stderr, "bench_search: out of memory\n");
-			exit(1);
-		}
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile: a value that was really measured, never an interpolation.
- * -1 when there is no sample. */
-static double percentile(struct samples *s, unsigned pct)
-{
-	size_t rank;
-
-	if (!s->n)
-		return -1;
-	qsort(s->v, s->n, sizeof *s->v, cmp_double);
-	rank = (pct * s->n + 99) / 100;
-	return s->v[rank ? rank - 1 : 0];
-}
 
 static void usage(FILE *out)
 {
@@ -356,233 +284,12 @@ static int bench_search(struct store *st, long patients)
 
 /* ---- a vigie in a pseudo-terminal ------------------------------------------------------ */
 
-static void child_exec(const char *vigie, const char *db, const char *term, const char *xdg)
+static int start_vigie(struct session *s, const char *vigie, const char *db, const char *term,
+		       const char *xdg)
 {
-	/* Same environment on every machine: no user configuration, keys or colour switch. */
-	setenv("TERM", term, 1);
-	setenv("LANG", "C.UTF-8", 1);
-	setenv("XDG_CONFIG_HOME", xdg, 1);
-	unsetenv("LC_ALL");
-	unsetenv("LC_CTYPE");
-	unsetenv("LINES");
-	unsetenv("COLUMNS");
-	unsetenv("NO_COLOR");
-	unsetenv("ESCDELAY");
-	execl(vigie, "vigie", "--db", db, "--user", "bench", (char *)NULL);
-	fprintf(stderr, "bench_search: cannot run %s: %s\n", vigie, strerror(errno));
-	_exit(127);
-}
+	char *argv[] = { (char *)vigie, "--db", (char *)db, "--user", "bench", NULL };
 
-static int session_start(struct session *s, const char *vigie, const char *db, const char *term,
-			 const char *xdg)
-{
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-
-	memset(s, 0, sizeof s[0]);
-	s->t0 = now_ms();
-	s->pid = forkpty(&s->fd, NULL, NULL, &ws);
-	if (s->pid < 0) {
-		fprintf(stderr, "bench_search: forkpty: %s\n", strerror(errno));
-		return -1;
-	}
-	if (s->pid == 0)
-		child_exec(vigie, db, term, xdg);
-	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
-	return 0;
-}
-
-/* Wait up to wait_ms for output and append it; returns the bytes read (0: nothing yet). */
-static size_t pump(struct session *s, double wait_ms)
-{
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t r;
-
-	if (s->eof || poll(&pfd, 1, wait_ms < 0 ? 0 : (int)wait_ms + 1) <= 0)
-		return 0;
-	for (;;) {
-		if (s->cap - s->len < 4096) {
-			size_t cap = s->cap ? s->cap * 2 : 65536;
-			char *o = realloc(s->out, cap);
-			if (!o)
-				return got;
-			s->out = o;
-			s->cap = cap;
-		}
-		r = read(s->fd, s->out + s->len, s->cap - s->len);
-		if (r > 0) {
-			s->len += (size_t)r;
-			got += (size_t)r;
-		} else {
-			/* EIO: every slave descriptor closed, the child is gone. */
-			if (r == 0 || (errno != EAGAIN && errno != EINTR))
-				s->eof = 1;
-			return got;
-		}
-	}
-}
-
-/* Length of the escape or control sequence at p (0 if p is a printable byte). */
-static size_t control_len(const char *p, const char *end)
-{
-	const char *q = p + 1;
-
-	if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-		return 0;
-	if (*p != '\033' || q >= end)
-		return 1;
-	if (*q == '[') {   /* CSI: parameters, then a final byte @..~ */
-		for (q++; q < end && !(*q >= 0x40 && *q <= 0x7e); q++)
-			;
-		return (size_t)(q < end ? q + 1 - p : end - p);
-	}
-	if (*q == '(' || *q == ')' || *q == '#')   /* charset designation: ESC ( B */
-		return (size_t)(q + 1 < end ? 3 : end - p);
-	return 2;
-}
-
-/* The first paint ends with the status line: "bench HH:MM" at the bottom right. The last
- * character sits in the bottom-right corner, which curses writes with a trick (autowrap off,
- * insert mode...): escape sequences may split the clock, so only visible bytes count. */
-static int has_clock(const struct session *s)
-{
-	const char *p = s->out, *end = s->out + s->len;
-
-	while ((p = memmem(p, (size_t)(end - p), "bench ", 6)) != NULL) {
-		const char *c = p + 6;
-		char vis[5];
-		size_t n = 0, skip;
-
-		while (c < end && n < 5) {
-			if ((skip = control_len(c, end)) > 0) {
-				c += skip;
-				continue;
-			}
-			vis[n++] = *c++;
-		}
-		if (n == 5 && isdigit((unsigned char)vis[0]) && isdigit((unsigned char)vis[1]) &&
-		    vis[2] == ':' && isdigit((unsigned char)vis[3]) && isdigit((unsigned char)vis[4]))
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-/* Milliseconds from the fork to the first paint, or -1 (timeout, child gone). */
-static double wait_first_paint(struct session *s)
-{
-	double deadline = s->t0 + STEP_MS;
-
-	while (!has_clock(s)) {
-		double left = deadline - now_ms();
-		if (left <= 0 || s->eof)
-			return -1;
-		pump(s, left);
-	}
-	return now_ms() - s->t0;
-}
-
-/* Read until quiet; times are from t_send. The first byte may take first_wait_ms (a key's
- * answer) or only QUIET_MS (draining a paint already seen). Bounded by STEP_MS in any case. */
-static void wait_quiet(struct session *s, double t_send, double first_wait_ms, struct burst *b)
-{
-	size_t before = s->len;
-	double last = t_send;
-
-	b->first_ms = b->last_ms = -1;
-	while (!s->eof) {
-		double now = now_ms();
-		double limit = b->first_ms < 0 ? first_wait_ms : QUIET_MS;
-		double wait = last + limit - now;
-
-		if (wait <= 0 || now - t_send >= STEP_MS)
-			break;
-		if (pump(s, wait) > 0) {
-			last = now_ms();
-			if (b->first_ms < 0)
-				b->first_ms = last - t_send;
-			b->last_ms = last - t_send;
-		}
-	}
-	b->bytes = s->len - before;
-}
-
-static int send_key(struct session *s, const char *k, struct burst *b)
-{
-	size_t n = strlen(k), off = 0;
-	double t = now_ms();
-
-	while (off < n) {
-		ssize_t w = write(s->fd, k + off, n - off);
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (w < 0)
-			pump(s, 10);   /* the child is blocked on output: drain it */
-		else
-			off += (size_t)w;
-	}
-	if (b)
-		wait_quiet(s, t, FIRST_BYTE_MS, b);
-	return 0;
-}
-
-/* Ask vigie to quit with C-c ("q" would be typed into the search field), then make sure
- * it is gone: never leave a child behind. */
-static void session_end(struct session *s)
-{
-	double deadline = now_ms() + STEP_MS;
-	int status = 0;
-	pid_t r = 0;
-
-	if (s->pid > 0) {
-		if (!s->eof)
-			send_key(s, "\003", NULL);
-		while ((r = waitpid(s->pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
-			if (!pump(s, 20) && s->eof)
-				usleep(5000);
-		if (r == 0) {
-			fprintf(stderr, "bench_search: vigie did not quit on C-c, killed\n");
-			kill(s->pid, SIGKILL);
-			waitpid(s->pid, &status, 0);
-		}
-	}
-	close(s->fd);
-	free(s->out);
-	s->out = NULL;
-}
-
-/* Peak resident set (VmHWM) of a live process, in KiB; -1 if unreadable. */
-static long vm_hwm_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
-/* What the child printed when it failed, without its escape sequences' control bytes. */
-static void report_child_failure(const struct session *s, const char *vigie, const char *term)
-{
-	if (s->eof)
-		fprintf(stderr, "bench_search: %s (TERM=%s) ended before its first screen", vigie,
-			term);
-	else
-		fprintf(stderr, "bench_search: %s (TERM=%s) did not paint its first screen within "
-			"%.0f s", vigie, term, STEP_MS / 1e3);
-	if (s->len) {
-		fputs("; it wrote:\n", stderr);
-		for (size_t i = 0; i < s->len && i < 2000; i++)
-			fputc(s->out[i] == '\033' ? '^' : s->out[i], stderr);
-	}
-	fputc('\n', stderr);
+	return session_start(s, argv, term, xdg, "bench");
 }
 
 /* ---- terminal figures ----------------------------------------------------------------- */
@@ -604,7 +311,7 @@ static int start_runs(const char *vigie, const char *db, const char *term, const
 		struct burst b;
 		double ms;
 
-		if (session_start(&s, vigie, db, term, xdg))
+		if (start_vigie(&s, vigie, db, term, xdg))
 			return -1;
 		if ((ms = wait_first_paint(&s)) < 0) {
 			report_child_failure(&s, vigie, term);
@@ -612,7 +319,7 @@ static int start_runs(const char *vigie, const char *db, const char *term, const
 			return -1;
 		}
 		samples_push(&f->paint, ms);
-		wait_quiet(&s, now_ms(), QUIET_MS, &b);
+		wait_quiet(&s, now_ms(), SESSION_QUIET_MS, SESSION_QUIET_MS, &b);
 		if (i == 0)
 			f->paint_bytes = s.len;
 		session_end(&s);
@@ -714,14 +421,14 @@ static int bench_terminal(const char *vigie, const char *db, const char *term, c
 
 	if (start_runs(vigie, db, term, xdg, &f))
 		goto out;
-	if (session_start(&s, vigie, db, term, xdg))
+	if (start_vigie(&s, vigie, db, term, xdg))
 		goto out;
 	if (wait_first_paint(&s) < 0) {
 		report_child_failure(&s, vigie, term);
 		session_end(&s);
 		goto out;
 	}
-	wait_quiet(&s, now_ms(), QUIET_MS, &b);
+	wait_quiet(&s, now_ms(), SESSION_QUIET_MS, SESSION_QUIET_MS, &b);
 	interactive_run(&s, nir, &f);
 	if (s.eof)
 		fprintf(stderr, "bench_search: vigie (TERM=%s) ended during the session\n", term);

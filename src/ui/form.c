@@ -82,13 +82,34 @@ int form_validate_all(struct ui_form *fm)
 }
 
 /* Display columns before the cursor: the byte offset converted through the display width. */
-static int cursor_col(const struct form_field *f, size_t pos)
+/* Display width of value[from, pos) */
+static int span_width(const char *value, size_t from, size_t pos)
 {
 	char head[FORM_VALUE_MAX];
 
-	memcpy(head, f->value, pos);
-	head[pos] = '\0';
+	memcpy(head, value + from, pos - from);
+	head[pos - from] = '\0';
 	return ui_text_width(head);
+}
+
+/* First byte shown of a value being edited in w columns: the text scrolls sideways so that
+ * the cursor stays visible (a long note typed past the right edge). */
+static size_t view_start(const char *value, size_t pos, int w)
+{
+	size_t from = pos;
+	int width = 0;
+
+	/* walk back from the cursor one character at a time while it still fits */
+	while (from > 0) {
+		size_t prev = from - 1;
+		while (prev > 0 && ((unsigned char)value[prev] & 0xc0) == 0x80)
+			prev--;
+		width += span_width(value, prev, from);
+		if (width > w - 1)
+			break;
+		from = prev;
+	}
+	return from;
 }
 
 /* The message takes the spare row above its own when it is too long for one. */
@@ -138,11 +159,13 @@ void form_draw(struct ui_form *fm)
 		ui_textf(y, fm->x, fm->label_w + 2, i == fm->cur ? ST_HEADER : ST_LABEL, 1, "%s%s%s",
 			 i == fm->cur ? ">" : f->error ? "!" : f->readonly ? "=" : " ", f->label,
 			 f->required ? " *" : "");
-		ui_text(y, vx, vw, f->readonly ? ST_MUTED : i == fm->cur ? ST_FOCUS : ST_FIELD,
-			f->value, 1);
 		if (i == fm->cur) {
+			size_t from = view_start(f->value, fm->pos, vw);
+			ui_text(y, vx, vw, f->readonly ? ST_MUTED : ST_FOCUS, f->value + from, 1);
 			fm->cursor_y = y;
-			fm->cursor_x = vx + cursor_col(f, fm->pos);
+			fm->cursor_x = vx + span_width(f->value, from, fm->pos);
+		} else {
+			ui_text(y, vx, vw, f->readonly ? ST_MUTED : ST_FIELD, f->value, 1);
 		}
 	}
 	ui_fill(fm->y + (int)rows, fm->x, fm->w, ST_NORMAL);

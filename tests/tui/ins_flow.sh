@@ -108,7 +108,8 @@ check "status line shows INSi pending" tui_wait "INSi… 1 tâche"
 start=$(date +%s%N)
 tui_keys a
 check "keys answered during the call (note prompt)" tui_wait "Note"
-tui_text "appel pendant INSi"
+tui_text "appel pendant INSi, une note plus longue que la largeur de l'écran pour voir défiler FIN-DE-NOTE"
+check "a long note scrolls sideways: its end stays visible" tui_wait "FIN-DE-NOTE"
 tui_keys Enter
 check "note saved during the call" tui_wait "appel pendant INSi"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
