@@ -4,7 +4,7 @@
 
 #include <time.h>
 #include "jobs/jobs.h"
-#include "net/insi.h"
+#include "core/insi_types.h"
 #include "core/ins.h"
 #include "store/db.h"
 #include "ui/keymap.h"

@@ -438,8 +438,8 @@ static int usable_or_say(struct ins_screen *s)
 		return 0;
 	}
 	if (!s->ans.key_ok) {
-		app_message(s->app, ST_ERROR, "Réponse anormale (clé de matricule fausse) : "
-			    "elle ne peut pas être acceptée");
+		app_message(s->app, ST_ERROR, "Réponse anormale (clé fausse) : acceptation "
+			    "impossible");
 		return 0;
 	}
 	return 1;

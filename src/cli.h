@@ -14,7 +14,7 @@ struct cli {
 };
 
 /* Each returns the process exit status: 0 success, 1 failure, 2 usage error. */
-int cli_insi(const struct cli *cl);   /* vigie insi search|parse */
+int cli_insi(const struct cli *cl);   /* vigie insi search|parse (in vigie-net) */
 int cli_cog(const struct cli *cl);    /* vigie cog import|show|find */
 int cli_stats(const struct cli *cl);  /* vigie stats ins [--from DATE --to DATE] */
 

@@ -6,7 +6,7 @@
 #include "core/identity.h"
 #include "core/nir.h"
 #include "jobs/jobs.h"
-#include "net/insi.h"
+#include "jobs/insi_remote.h"
 #include "screens/app.h"
 #include "screens/format.h"
 #include "store/cog.h"
@@ -17,7 +17,9 @@
 #include "ui/keymap.h"
 #include "ui/ui.h"
 
+#include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,9 +348,8 @@ int main(int argc, char **argv)
 	if (o.db)
 		snprintf(c.db, sizeof c.db, "%s", o.db);
 	login = o.user ? o.user : c.login[0] ? c.login : default_login();
-	/* libcurl and libxml2 global state, before any worker thread starts */
-	insi_global_init();
-	atexit(insi_global_cleanup);
+	/* A helper (vigie-net) that dies early must not kill the interface on a write. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (o.nargs == 0) {
 		if (!c.db[0]) {
@@ -360,11 +361,19 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(o.args[0], "init"))
 		return cmd_init(&o, &c, login);
-	if (!strcmp(o.args[0], "insi") || !strcmp(o.args[0], "cog") || !strcmp(o.args[0], "stats")) {
+	if (!strcmp(o.args[0], "insi")) {
+		/* INSi calls live in vigie-net (libcurl, OpenSSL, libxml2): hand the command over. */
+		const char *helper = insi_remote_helper();
+		argv[0] = (char *)helper;
+		execvp(helper, argv);
+		fprintf(stderr, "vigie : programme d'appel INSi %s introuvable (%s)\n", helper,
+			strerror(errno));
+		return 1;
+	}
+	if (!strcmp(o.args[0], "cog") || !strcmp(o.args[0], "stats")) {
 		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
 
-		return !strcmp(o.args[0], "insi") ? cli_insi(&cl)
-		       : !strcmp(o.args[0], "cog") ? cli_cog(&cl) : cli_stats(&cl);
+		return !strcmp(o.args[0], "cog") ? cli_cog(&cl) : cli_stats(&cl);
 	}
 	if (!strcmp(o.args[0], "keys") && o.nargs >= 2 && !strcmp(o.args[1], "check"))
 		return cmd_keys_check(&o, &c);

@@ -3,7 +3,7 @@
 #define VIGIE_SETTINGS_H
 
 #include <stddef.h>
-#include "net/insi.h"
+#include "core/insi_types.h"
 
 struct config {
 	char db[4096];          /* [base] fichier */

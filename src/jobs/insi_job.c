@@ -1,5 +1,6 @@
 /* INSi jobs: the search strategy of DOMAIN.md §1 run on a worker, its outcome stored. */
 #include "jobs/insi_job.h"
+#include "jobs/insi_remote.h"
 #include "core/date.h"
 #include "core/identity.h"
 #include "store/insi_store.h"
@@ -162,7 +163,7 @@ static void trace(struct run *rn, const char *op, int rc, const char *cr, long m
 static int call_traits(struct run *rn, const char *first, const char *cog)
 {
 	const struct ins_identity *q = &rn->ans->query;
-	struct insi_traits_query tq = { q->birth_name, first, q->sex, q->birth_date, cog };
+	struct insi_request rq = { .vitale = 0, .cfg = rn->arg->cfg };
 	struct insi_result r;
 	struct timespec t0;
 	char what[160];
@@ -172,7 +173,13 @@ static int call_traits(struct run *rn, const char *first, const char *cog)
 	memset(&r, 0, sizeof r);
 	memset(&rn->lasterr, 0, sizeof rn->lasterr);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = insi_search_traits(&rn->arg->cfg, &tq, stop_cb, rn->job, &r, &rn->lasterr);
+	snprintf(rq.birth_name, sizeof rq.birth_name, "%s", q->birth_name);
+	snprintf(rq.first_name, sizeof rq.first_name, "%s", first);
+	snprintf(rq.sex, sizeof rq.sex, "%s", q->sex);
+	snprintf(rq.birth_date, sizeof rq.birth_date, "%s", q->birth_date);
+	snprintf(rq.birth_cog, sizeof rq.birth_cog, "%s", cog ? cog : "");
+	rc = insi_remote_call(&rq, stop_cb, rn->job, &r, &rn->lasterr);
+	memset(&rq.cfg.key_password, 0, sizeof rq.cfg.key_password);
 	ms = ms_since(&t0);
 	rn->ans->calls++;
 	snprintf(what, sizeof what, "%s%s%s", first, cog && *cog ? ", lieu " : ", sans lieu",
@@ -191,8 +198,7 @@ static int call_traits(struct run *rn, const char *first, const char *cog)
 
 static int call_vitale(struct run *rn, const struct vitale_data *v)
 {
-	struct insi_vitale_query vq = { v->nir_individu, v->nir_od, v->birth_name, v->birth_date,
-					v->rang };
+	struct insi_request rq = { .vitale = 1, .cfg = rn->arg->cfg, .rang = v->rang };
 	struct insi_result r;
 	struct timespec t0;
 	long ms;
@@ -201,7 +207,12 @@ static int call_vitale(struct run *rn, const struct vitale_data *v)
 	memset(&r, 0, sizeof r);
 	memset(&rn->lasterr, 0, sizeof rn->lasterr);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = insi_search_vitale(&rn->arg->cfg, &vq, stop_cb, rn->job, &r, &rn->lasterr);
+	snprintf(rq.nir_individu, sizeof rq.nir_individu, "%s", v->nir_individu);
+	snprintf(rq.nir_od, sizeof rq.nir_od, "%s", v->nir_od);
+	snprintf(rq.birth_name, sizeof rq.birth_name, "%s", v->birth_name);
+	snprintf(rq.birth_date, sizeof rq.birth_date, "%s", v->birth_date);
+	rc = insi_remote_call(&rq, stop_cb, rn->job, &r, &rn->lasterr);
+	memset(&rq.cfg.key_password, 0, sizeof rq.cfg.key_password);
 	ms = ms_since(&t0);
 	rn->ans->calls++;
 	trace(rn, "rechercherInsAvecCarteVitale", rc, r.cr, ms, 0, NULL);

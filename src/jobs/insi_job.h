@@ -4,7 +4,7 @@
 
 #include "core/ins.h"
 #include "jobs/jobs.h"
-#include "net/insi.h"
+#include "core/insi_types.h"
 
 enum insi_purpose {
 	INSI_SEARCH = 0,        /* dossier neither récupérée nor qualifiée */

@@ -117,6 +117,39 @@ check "that took well under the 5 s of INSi (${ms} ms)" [ "$ms" -lt 3000 ]
 check "answer arrives by itself" tui_wait "récupérée automatiquement|RECUP|une identité trouvée" 10
 tui_keys Escape
 
+# --- cancelling a slow call (C-k): the helper is stopped, the service is not called down ---
+check "open VANDERMONDE while INSi takes 5 s" open_dossier "vandermonde" "VANDERMONDE +ARIANA"
+check "call pending" tui_wait "INSi : interrogation en cours"
+tui_keys C-k
+check "cancel acknowledged" tui_wait "INSi : annulation demandée|annul"
+no_helper_left() { # the vigie-net child of this vigie is gone within 2 s
+	pane=$(tmux -L "$TMUX_SOCKET" display -p -t t '#{pane_pid}')
+	vpid=$(pgrep -P "$pane" -x vigie)
+	[ -n "$vpid" ] || return 1
+	for i in $(seq 40); do
+		pgrep -P "$vpid" -x vigie-net >/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "cancelled call: its vigie-net helper is stopped" no_helper_left
+check "cancel recorded on the answer" tui_wait "annul" 3
+check "a cancel is not a dead service" tui_wait_gone "INSi:HS" 2
+tui_keys Escape
+
+# --- a key that does not verify (HERMANN, CNDA 2.08 cas 2): anomaly, never accepted ------
+sim_fault "none"
+check "open HERMANN" open_dossier "hermann" "HERMANN +GATIEN"
+check "anomaly announced in the dossier" tui_wait "ANOMALIE de clé" 8
+check "not récupérée automatically" [ "$(q "SELECT id_status FROM patients WHERE birth_name = 'HERMANN'")" = provisoire ]
+tui_keys v
+check "qualification refused" tui_wait "anormale"
+tui_keys i
+check "anomaly on top of the comparison" tui_wait "ANOMALIE : clé de matricule fausse"
+tui_keys a
+check "acceptance refused" tui_wait "Réponse anormale \\(clé fausse\\) : acceptation impossible"
+tui_keys Escape Escape
+
 # --- a dead service: clear state and a retry action -------------------------------------
 sim_fault "reset"
 check "open CORSE" open_dossier "corse anthony" "CORSE +ANTHONY"

@@ -10,6 +10,7 @@
 
 #include "core/identity.h"
 #include "jobs/insi_job.h"
+#include "core/insi_wire.h"
 #include "store/db.h"
 #include "store/insi_store.h"
 #include "store/patients.h"
@@ -413,6 +414,67 @@ START_TEST(open_policy)
 }
 END_TEST
 
+START_TEST(wire_round_trip)
+{
+	struct insi_request rq = { .vitale = 0, .rang = 2 }, back;
+	struct insi_result r = { 0 }, r2;
+	struct insi_error e = { 0 }, e2;
+	static char buf[INSI_WIRE_MAX];
+	char err[128];
+
+	strcpy(rq.cfg.endpoint, "https://localhost:8443/lps");
+	strcpy(rq.cfg.key_password, "s3cret: with colon");
+	rq.cfg.timeout_ms = 20000;
+	strcpy(rq.birth_name, "D'ARTAGNAN DE L'HERAULT");
+	strcpy(rq.first_name, "PIERRE-ALAIN");
+	strcpy(rq.sex, "M");
+	strcpy(rq.birth_date, "2001-06-17");
+	ck_assert_int_gt(insi_request_format(&rq, buf, sizeof buf), 0);
+	ck_assert_int_eq(insi_request_parse(buf, &back, err, sizeof err), 0);
+	ck_assert_str_eq(back.cfg.key_password, "s3cret: with colon");
+	ck_assert_str_eq(back.birth_name, "D'ARTAGNAN DE L'HERAULT");
+	ck_assert_int_eq(back.cfg.timeout_ms, 20000);
+	ck_assert_int_eq(back.rang, 2);
+	/* a line break in a value is refused, never turned into another field */
+	strcpy(rq.cfg.emitter, "x\nkey_password: vol");
+	ck_assert_int_eq(insi_request_format(&rq, buf, sizeof buf), -1);
+	ck_assert_int_eq(insi_request_parse("operation: traits\n", &back, err, sizeof err), -1);
+
+	strcpy(r.cr, "00");
+	strcpy(r.cr_label, "OK");
+	r.has_individu = 1;
+	strcpy(r.active.num, "1090763220834");
+	strcpy(r.active.key, "89");
+	strcpy(r.active.oid, INS_OID_NIR);
+	r.active.key_ok = 1;
+	r.n_history = 1;
+	strcpy(r.history[0].num, "2090763220834");
+	strcpy(r.history[0].key, "39");
+	strcpy(r.history[0].date_deb, "2019-03-01");
+	strcpy(r.first_names, "PIERRE-ALAIN MURIEL\nFLORIANT");
+	ck_assert_int_gt(insi_reply_format(0, &r, &e, buf, sizeof buf), 0);
+	ck_assert_int_eq(insi_reply_parse(buf, &r2, &e2), 0);
+	ck_assert_str_eq(r2.active.num, "1090763220834");
+	ck_assert_int_eq(r2.active.key_ok, 1);
+	ck_assert_int_eq(r2.n_history, 1);
+	ck_assert_str_eq(r2.history[0].date_deb, "2019-03-01");
+	ck_assert_str_eq(r2.history[0].date_fin, "");
+	ck_assert_str_eq(r2.first_names, "PIERRE-ALAIN MURIEL FLORIANT");
+	/* an error */
+	e.kind = INSI_ERR_FAULT;
+	strcpy(e.code, "insi_102");
+	strcpy(e.message, "Erreur technique");
+	ck_assert_int_gt(insi_reply_format(INSI_ERR_FAULT, &r, &e, buf, sizeof buf), 0);
+	ck_assert_int_eq(insi_reply_parse(buf, &r2, &e2), INSI_ERR_FAULT);
+	ck_assert_str_eq(e2.code, "insi_102");
+	/* garbage, a truncated reply, a CR that is not one */
+	ck_assert_int_eq(insi_reply_parse("", &r2, &e2), INSI_ERR_PARSE);
+	ck_assert_int_eq(insi_reply_parse("kind: 0\ncr: 00\n", &r2, &e2), INSI_ERR_PARSE);
+	ck_assert_int_eq(insi_reply_parse("kind: 0\ncr: 99\nend: \n", &r2, &e2), INSI_ERR_PARSE);
+	ck_assert_int_eq(insi_reply_parse("kind: 5\nend: \n", &r2, &e2), INSI_ERR_PARSE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("insi_store");
@@ -433,6 +495,7 @@ int main(void)
 	tcase_add_test(tc, trace_and_verify);
 	tcase_add_test(tc, vitale_round_trip);
 	tcase_add_test(tc, open_policy);
+	tcase_add_test(tc, wire_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

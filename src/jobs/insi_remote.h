@@ -1,0 +1,18 @@
+/* INSi calls from a worker thread through vigie-net, the helper process that links libcurl,
+ * OpenSSL and libxml2 (core/insi_wire.h explains why). */
+#ifndef VIGIE_JOBS_INSI_REMOTE_H
+#define VIGIE_JOBS_INSI_REMOTE_H
+
+#include "core/insi_wire.h"
+
+/* Path of vigie-net: $VIGIE_NET, else next to the running program, else "vigie-net" looked up
+ * in PATH. The returned string is static. */
+const char *insi_remote_helper(void);
+
+/* One call: spawns vigie-net, sends the request, waits for the reply while polling stop (the
+ * helper is killed when it returns nonzero). Returns 0 with r filled on a CR, or a negative
+ * insi_error_kind with e filled (French message). */
+int insi_remote_call(const struct insi_request *rq, int (*stop)(void *), void *stop_ctx,
+		     struct insi_result *r, struct insi_error *e);
+
+#endif
