@@ -46,4 +46,19 @@ check "background job finished and wrote its row" \
 grep -q "ERROR SUMMARY: 0 errors" "$TMP/vg.log" && pass "valgrind: 0 errors" ||
 	{ fail "valgrind: errors"; cat "$TMP/vg.log"; }
 
+# The INSi calls themselves run in vigie-net (libcurl, OpenSSL, libxml2): under valgrind
+# through "vigie insi" (which hands over to it): an answer, a SOAP fault, hostile XML.
+vg() { valgrind -q --trace-children=yes --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=9 --log-file="$TMP/vgnet.%p.log" \
+	"$VIGIE" --config "$TMP/vigie.conf" insi "$@" >"$TMP/vgnet.out" 2>&1; }
+vg search --nom ADRUN --prenom ZOE --sexe F --naissance 1975-12-31
+check "vigie-net search under valgrind: answer, no error, no leak" \
+	[ "$?" = 0 -a "$(grep -c '^cr: 00' "$TMP/vgnet.out")" = 1 ]
+vg search --nom VANDERMONDE --prenom ARIANA --sexe F --naissance 1995-06-17
+check "vigie-net SOAP fault under valgrind (exit 1, not 9)" \
+	[ "$?" = 1 -a "$(grep -c '^erreur: insi_102' "$TMP/vgnet.out")" = 1 ]
+vg parse "$SRCDIR/tests/data/insi/bad_billion_laughs.xml"
+check "vigie-net hostile XML under valgrind (exit 1, not 9)" [ "$?" = 1 ]
+check "valgrind logs of vigie-net clean" sh -c '! grep -l "definitely lost\|Invalid " "$0"/vgnet.*.log' "$TMP"
+
 finish
