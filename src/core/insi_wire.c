@@ -262,3 +262,19 @@ int insi_reply_parse(const char *text, struct insi_result *r, struct insi_error 
 	}
 	return 0;
 }
+
+const char *insi_error_kind_name(int kind)
+{
+	switch (kind) {
+	case INSI_ERR_CONFIG: return "configuration";
+	case INSI_ERR_CONNECT: return "connexion";
+	case INSI_ERR_TIMEOUT: return "delai";
+	case INSI_ERR_TLS: return "tls";
+	case INSI_ERR_HTTP: return "http";
+	case INSI_ERR_FAULT: return "soap";
+	case INSI_ERR_PARSE: return "reponse_invalide";
+	case INSI_ERR_INPUT: return "saisie";
+	case INSI_ERR_CANCELLED: return "annule";
+	default: return "technique";
+	}
+}

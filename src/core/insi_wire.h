@@ -38,4 +38,8 @@ int insi_reply_format(int rc, const struct insi_result *r, const struct insi_err
  * INSI_ERR_PARSE with a French message when the text is not a reply). */
 int insi_reply_parse(const char *text, struct insi_result *r, struct insi_error *e);
 
+/* Short stable name of an error kind ("connexion", "delai", "tls"...), for traces and
+ * "key: value" output. */
+const char *insi_error_kind_name(int kind);
+
 #endif

@@ -131,23 +131,11 @@ static int is_down(const struct insi_error *e)
 	       e->kind == INSI_ERR_HTTP;
 }
 
-/* Short code of an error for the audit trace and the answer row. */
+/* Short code of an error for the audit trace and the answer row: the siram code of a fault,
+ * else the kind. */
 static const char *error_code(const struct insi_error *e)
 {
-	if (*e->code)
-		return e->code;
-	switch (e->kind) {
-	case INSI_ERR_CONFIG: return "configuration";
-	case INSI_ERR_CONNECT: return "connexion";
-	case INSI_ERR_TIMEOUT: return "delai";
-	case INSI_ERR_TLS: return "tls";
-	case INSI_ERR_HTTP: return "http";
-	case INSI_ERR_FAULT: return "soap";
-	case INSI_ERR_PARSE: return "reponse_invalide";
-	case INSI_ERR_INPUT: return "saisie";
-	case INSI_ERR_CANCELLED: return "annule";
-	default: return "technique";
-	}
+	return *e->code ? e->code : insi_error_kind_name(e->kind);
 }
 
 /* Every call is traced (SC.INS.17); a trace that cannot be written is said, not hidden. */
@@ -159,70 +147,63 @@ static void trace(struct run *rn, const char *op, int rc, const char *cr, long m
 		rn->trace_failed = 1;
 }
 
-/* One call by traits; returns 0 on a CR (result in the answer), < 0 on an error. */
-static int call_traits(struct run *rn, const char *first, const char *cog)
+/* One call through vigie-net, timed and traced; what names it in the steps of the answer.
+ * Returns 0 on a CR (taken into the answer), < 0 on an error (in rn->lasterr). */
+static int one_call(struct run *rn, struct insi_request *rq, const char *what, int place,
+		    const char *first)
 {
-	const struct ins_identity *q = &rn->ans->query;
-	struct insi_request rq = { .vitale = 0, .cfg = rn->arg->cfg };
+	const char *op = rq->vitale ? "rechercherInsAvecCarteVitale"
+				    : "rechercherInsAvecTraitsIdentite";
 	struct insi_result r;
 	struct timespec t0;
-	char what[160];
 	long ms;
 	int rc;
 
-	memset(&r, 0, sizeof r);
+	rq->cfg = rn->arg->cfg;
 	memset(&rn->lasterr, 0, sizeof rn->lasterr);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snprintf(rq.birth_name, sizeof rq.birth_name, "%s", q->birth_name);
-	snprintf(rq.first_name, sizeof rq.first_name, "%s", first);
-	snprintf(rq.sex, sizeof rq.sex, "%s", q->sex);
-	snprintf(rq.birth_date, sizeof rq.birth_date, "%s", q->birth_date);
-	snprintf(rq.birth_cog, sizeof rq.birth_cog, "%s", cog ? cog : "");
-	rc = insi_remote_call(&rq, stop_cb, rn->job, &r, &rn->lasterr);
-	memset(&rq.cfg.key_password, 0, sizeof rq.cfg.key_password);
+	rc = insi_remote_call(rq, stop_cb, rn->job, &r, &rn->lasterr);
+	memset(rq->cfg.key_password, 0, sizeof rq->cfg.key_password);
 	ms = ms_since(&t0);
 	rn->ans->calls++;
-	snprintf(what, sizeof what, "%s%s%s", first, cog && *cog ? ", lieu " : ", sans lieu",
-		 cog && *cog ? cog : "");
-	trace(rn, "rechercherInsAvecTraitsIdentite", rc, r.cr, ms, cog && *cog, first);
+	trace(rn, op, rc, r.cr, ms, place, first);
 	if (rc) {
-		add_step(rn->ans, "Traits (%s) : %s\n", what, rn->lasterr.message);
+		add_step(rn->ans, "%s : %s\n", what, rn->lasterr.message);
 		return rc;
 	}
-	add_step(rn->ans, "Traits (%s) : CR %s\n", what, r.cr);
+	add_step(rn->ans, "%s : CR %s\n", what, r.cr);
 	take_result(rn->ans, &r);
 	if (!strcmp(r.cr, "02"))
 		rn->saw_02 = 1;
 	return 0;
 }
 
+static int call_traits(struct run *rn, const char *first, const char *cog)
+{
+	const struct ins_identity *q = &rn->ans->query;
+	struct insi_request rq = { .vitale = 0 };
+	char what[200];
+	int place = cog && *cog;
+
+	snprintf(rq.birth_name, sizeof rq.birth_name, "%s", q->birth_name);
+	snprintf(rq.first_name, sizeof rq.first_name, "%s", first);
+	snprintf(rq.sex, sizeof rq.sex, "%s", q->sex);
+	snprintf(rq.birth_date, sizeof rq.birth_date, "%s", q->birth_date);
+	snprintf(rq.birth_cog, sizeof rq.birth_cog, "%s", place ? cog : "");
+	snprintf(what, sizeof what, "Traits (%s, %s%s)", first, place ? "lieu " : "sans lieu",
+		 place ? cog : "");
+	return one_call(rn, &rq, what, place, first);
+}
+
 static int call_vitale(struct run *rn, const struct vitale_data *v)
 {
-	struct insi_request rq = { .vitale = 1, .cfg = rn->arg->cfg, .rang = v->rang };
-	struct insi_result r;
-	struct timespec t0;
-	long ms;
-	int rc;
+	struct insi_request rq = { .vitale = 1, .rang = v->rang };
 
-	memset(&r, 0, sizeof r);
-	memset(&rn->lasterr, 0, sizeof rn->lasterr);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(rq.nir_individu, sizeof rq.nir_individu, "%s", v->nir_individu);
 	snprintf(rq.nir_od, sizeof rq.nir_od, "%s", v->nir_od);
 	snprintf(rq.birth_name, sizeof rq.birth_name, "%s", v->birth_name);
 	snprintf(rq.birth_date, sizeof rq.birth_date, "%s", v->birth_date);
-	rc = insi_remote_call(&rq, stop_cb, rn->job, &r, &rn->lasterr);
-	memset(&rq.cfg.key_password, 0, sizeof rq.cfg.key_password);
-	ms = ms_since(&t0);
-	rn->ans->calls++;
-	trace(rn, "rechercherInsAvecCarteVitale", rc, r.cr, ms, 0, NULL);
-	if (rc) {
-		add_step(rn->ans, "%s : %s\n", "Carte Vitale", rn->lasterr.message);
-		return rc;
-	}
-	add_step(rn->ans, "%s : CR %s\n", "Carte Vitale", r.cr);
-	take_result(rn->ans, &r);
-	return 0;
+	return one_call(rn, &rq, "Carte Vitale", 0, NULL);
 }
 
 /* First names tried one by one, at most. */

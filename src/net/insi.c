@@ -1,5 +1,6 @@
 /* INSi teleservice client: SOAP 1.2 requests over libcurl, answer and fault parser. */
 #include "net/insi.h"
+#include "core/insi_wire.h"
 
 #include "core/cog.h"
 #include "core/date.h"
@@ -1360,26 +1361,10 @@ void insi_result_print(FILE *out, const struct insi_result *r)
 		fprintf(out, "anomalie: cle\n");
 }
 
-static const char *kind_name(int kind)
-{
-	switch (kind) {
-	case INSI_ERR_CONFIG: return "configuration";
-	case INSI_ERR_CONNECT: return "connexion";
-	case INSI_ERR_TIMEOUT: return "delai";
-	case INSI_ERR_TLS: return "tls";
-	case INSI_ERR_HTTP: return "http";
-	case INSI_ERR_FAULT: return "soap";
-	case INSI_ERR_PARSE: return "reponse_invalide";
-	case INSI_ERR_INPUT: return "saisie";
-	case INSI_ERR_CANCELLED: return "annule";
-	default: return "inconnue";
-	}
-}
-
 void insi_error_print(FILE *out, const struct insi_error *e)
 {
 	fprintf(out, "erreur: %s\n", e->kind == INSI_ERR_FAULT && e->code[0] ? e->code
-											: kind_name(e->kind));
+											: insi_error_kind_name(e->kind));
 	if (e->subcode[0])
 		fprintf(out, "sous_code: %s\n", e->subcode);
 	if (e->http_status)
