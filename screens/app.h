@@ -45,7 +45,8 @@ struct app {
 long long app_insi_post(struct app *a, long long patient_id, int purpose,
 			const struct ins_identity *typed);
 /* One line on a dossier's INS state for the dossier screen (pending call, newest answer). */
-void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t size,
+struct patient;
+void ins_summary_line(struct app *a, const struct patient *p, char *buf, size_t size,
 		      enum ui_style *style);
 /* The INSi job in flight for a dossier (0 for none); patient 0 = a creation search. */
 long long app_insi_pending(const struct app *a, long long patient_id);

@@ -109,7 +109,7 @@ static void load(struct dossier_screen *d)
 	fmt_display_name(d->p.birth_name, d->p.used_name, d->p.first_name, d->p.used_first_name,
 			 name, sizeof name);
 	snprintf(d->base.title, sizeof d->base.title, " Dossier — %s", name);
-	ins_summary_line(d->app, d->id, d->ins_line, sizeof d->ins_line, &d->ins_style);
+	ins_summary_line(d->app, &d->p, d->ins_line, sizeof d->ins_line, &d->ins_style);
 	load_panel(d);
 	/* A background change (qualified elsewhere, new answer) closes an open menu. */
 	if (d->choosing && (d->p.id_status == ID_QUALIFIEE ||
@@ -156,7 +156,7 @@ static void auto_insi(struct dossier_screen *d)
 	if (act != INSI_OPEN_NOTHING &&
 	    app_insi_post(d->app, d->id, act == INSI_OPEN_VERIFY ? INSI_VERIFY : INSI_SEARCH,
 			  NULL) > 0)
-		ins_summary_line(d->app, d->id, d->ins_line, sizeof d->ins_line, &d->ins_style);
+		ins_summary_line(d->app, &d->p, d->ins_line, sizeof d->ins_line, &d->ins_style);
 }
 
 static void draw_note(void *ctx, size_t idx, int y, int x, int w, int selected)

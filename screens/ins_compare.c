@@ -621,22 +621,22 @@ struct screen *ins_compare_new(struct app *a, long long patient_id, long long an
 }
 
 /* The dossier's one-line INS state: pending call, newest answer and what to do next. */
-void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t size,
+void ins_summary_line(struct app *a, const struct patient *pp, char *buf, size_t size,
 		      enum ui_style *style)
 {
 	struct insi_answer *ans = calloc(1, sizeof *ans);
-	struct patient p;
+	const struct patient *p = pp;
+	long long patient_id = p->id;
 	char when[32];
 
 	*style = ST_MUTED;
-	patient_init(&p);
-	if (!ans || patient_get(a->st, patient_id, &p)) {
+	if (!ans) {
 		snprintf(buf, size, "INS : —");
-		goto out;
+		return;
 	}
-	if (p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE)) {
+	if (p->id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE)) {
 		snprintf(buf, size, "INSi : pas d'appel pour une identité %s (RNIV)",
-			 p.id_attrs & ID_ATTR_DOUTEUSE ? "douteuse" : "fictive");
+			 p->id_attrs & ID_ATTR_DOUTEUSE ? "douteuse" : "fictive");
 	} else if (app_insi_pending(a, patient_id)) {
 		*style = ST_WARN;
 		snprintf(buf, size, "INSi : interrogation en cours…");
@@ -650,7 +650,7 @@ void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 		enum ins_cmp cmp[INS_T_COUNT];
 		struct ins_identity local;
 		int n = 0;
-		insi_local_identity(&p, &local);
+		insi_local_identity(p, &local);
 		ins_compare(&local, &ans->ins, cmp);
 		for (int t = 0; t < INS_T_COUNT; t++)
 			n += cmp[t] == INS_DIFFERS;
@@ -664,13 +664,11 @@ void ins_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 			 ? "aucune identité trouvée" : "plusieurs identités trouvées", ans->outcome);
 	} else {
 		utc_to_local_fr(ans->at, when, sizeof when);
-		*style = p.id_status == ID_QUALIFIEE ? ST_OK : ST_NORMAL;
+		*style = p->id_status == ID_QUALIFIEE ? ST_OK : ST_NORMAL;
 		snprintf(buf, size, "INSi du %s : réponse %s — i : détails%s", when,
 			 !strcmp(ans->decision, "rejetee") ? "rejetée" : !strcmp(ans->decision,
 			 "confirmee") ? "confirmant l'INS" : "acceptée",
-			 p.id_status == ID_RECUPEREE ? "  v : qualifier" : "");
+			 p->id_status == ID_RECUPEREE ? "  v : qualifier" : "");
 	}
-out:
-	patient_clear(&p);
 	free(ans);
 }

@@ -387,10 +387,15 @@ static int run_calls(struct run *rn, const struct patient *p)
 {
 	struct vitale_data v;
 
-	/* Vitale data first (DOMAIN.md §1), else the local traits. */
+	/* Vitale data first (DOMAIN.md §1), else the local traits: also when the card search
+	 * fails for a reason of its own (fault, card data refused), not when the service is
+	 * unreachable or the call was cancelled. */
 	if (p && rn->arg->purpose == INSI_SEARCH && vitale_get(rn->st, p->id, &v) == 0) {
 		int rc = call_vitale(rn, &v);
-		if (rc || !strcmp(rn->ans->outcome, "00"))
+		if (!rc && !strcmp(rn->ans->outcome, "00"))
+			return 0;
+		if (rc && (is_down(&rn->lasterr) || rc == INSI_ERR_TLS || rc == INSI_ERR_CANCELLED ||
+			   rc == INSI_ERR_CONFIG))
 			return rc;
 	}
 	return traits_strategy(rn);
