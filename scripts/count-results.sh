@@ -1,9 +1,10 @@
 #!/bin/sh
 # Sum the checks of every test log under the given build dirs and print "N passed, N failed".
 # Check programs print "NN%: Checks: T, Failures: F, Errors: E"; shell tests "x: P passed,
-# F failed"; a test that died without its line counts as one failure.
+# F failed"; a test that died without its line counts as one failure. EXTRA_FAILED adds the
+# steps that are not tests (a build or make distcheck that failed).
 passed=0
-failed=0
+failed=${EXTRA_FAILED:-0}
 for dir in "$@"; do
 	[ -d "$dir" ] || continue
 	for trs in $(find "$dir" -name '*.trs' -not -path '*/_build/*' 2>/dev/null); do
