@@ -371,7 +371,11 @@ static void conclude(struct run *rn, const struct patient *p)
 			rn->flags |= INSI_JOB_VERIFIED;
 		return;
 	}
-	if (ins_auto_acceptable(cmp, a->key_ok)) {
+	/* The list of first names may be completed by INSi ("ZOE" -> "ZOE MARIE"), not cut:
+	 * a local first name INSi does not know is shown for a decision. */
+	if (ins_auto_acceptable(cmp, a->key_ok) &&
+	    (cmp[INS_T_FIRST_NAMES] != INS_DIFFERS ||
+	     ins_first_name_coherent(local.first_names, a->ins.first_names))) {
 		int status = -1;
 		if (insi_apply_answer(rn->st, p->id, p->version, a, INS_DOC_NONE, "automatique",
 				      &status) == 0) {

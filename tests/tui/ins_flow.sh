@@ -21,7 +21,7 @@ open_dossier() { # open_dossier SEARCH-TEXT NAME-ON-TITLE
 	tui_text "$1"
 	tui_wait "^> $2" 5 >/dev/null || return 1
 	tui_keys Enter
-	tui_wait "Dossier — $2" 5
+	tui_wait "Dossier (—|-) $2" 5
 }
 
 tui_start vt100 "$VIGIE" --config "$CONF" --db "$DB" --user jmartin
@@ -205,5 +205,16 @@ check "per-user line with the qualifications" tui_wait "jmartin"
 tui_keys Escape
 tui_keys C-c
 check "quit" tui_wait "VIGIE-EXIT:0"
+
+# --- C locale on a vt100: the markers keep "different" and "missing" apart ---------------
+q "UPDATE patients SET birth_first_names = 'PIERRE-ALAIN JEAN' WHERE birth_name = 'D''ARTAGNAN DE L''HERAULT'"
+tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
+tui_start vt100 env LANG=C LC_ALL=C "$VIGIE" --config "$CONF" --db "$DB" --user jmartin
+check "C locale: open D'ARTAGNAN" open_dossier "artagnan" "D'ARTAGNAN DE L'HERAULT +PIERRE-ALAIN"
+check "C locale: different marked with !" tui_wait "^ ! Pr.noms naissance +PIERRE-ALAIN JEAN +PIERRE-ALAIN" 8
+check "C locale: missing marked with ?" tui_wait "^ \\? Matricule INS"
+check "C locale: legend readable" tui_wait "= identique +! diff.rent +\\? absent"
+tui_keys C-c
+check "quit (C locale)" tui_wait "VIGIE-EXIT:0"
 
 finish
