@@ -3,6 +3,7 @@
 #define VIGIE_CLI_H
 
 #include "settings.h"
+#include "store/db.h"
 
 struct cli {
 	const struct config *c;   /* configuration after files and options (c->db set by --db) */
@@ -12,6 +13,11 @@ struct cli {
 	int argc;                 /* the raw command line, for commands with their own options */
 	char **argv;
 };
+
+/* Open the configured base for command "cmd" ("vigie cog"...), recording cl->login in the
+ * audit; prints the French error and returns the exit status (2 no base named, 1 refused),
+ * 0 with *st open. Defined in main.c. */
+int cli_open_store(const struct cli *cl, const char *cmd, struct store **st);
 
 /* Each returns the process exit status: 0 success, 1 failure, 2 usage error. */
 int cli_insi(const struct cli *cl);   /* vigie insi search|parse (in vigie-net) */

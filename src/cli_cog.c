@@ -53,22 +53,6 @@ static int read_args(const struct cli *cl, struct cog_args *a)
 	return 0;
 }
 
-static int open_base(const struct cli *cl, struct store **st)
-{
-	char err[512];
-
-	if (!cl->c->db[0]) {
-		fprintf(stderr, "vigie cog : indiquez la base avec --db FICHIER\n");
-		return 2;
-	}
-	if (store_open(cl->c->db, 0, st, err, sizeof err)) {
-		fprintf(stderr, "vigie cog : %s\n", err);
-		return 1;
-	}
-	store_set_user(*st, cl->login);
-	return 0;
-}
-
 static int cmd_import(struct store *st, const char *dir)
 {
 	struct cog_counts n;
@@ -152,7 +136,7 @@ int cli_cog(const struct cli *cl)
 		return usage(want ? "un argument attendu" : "aucun argument attendu");
 	if (!a.nwords && !strcmp(sub, "find"))
 		return usage("texte à chercher manquant");
-	if ((rc = open_base(cl, &st)))
+	if ((rc = cli_open_store(cl, "vigie cog", &st)))
 		return rc;
 	if (!strcmp(sub, "import"))
 		rc = cmd_import(st, a.text);

@@ -88,21 +88,14 @@ int cli_stats(const struct cli *cl)
 	const char *from, *to;
 	struct stats_ins s;
 	struct store *st;
-	char err[512];
 	int rc;
 
 	if (cl->nargs < 2 || strcmp(cl->args[1], "ins"))
 		return usage(cl->nargs < 2 ? NULL : "seul « vigie stats ins » existe");
 	if ((rc = read_args(cl, &from, &to)))
 		return rc;
-	if (!cl->c->db[0]) {
-		fprintf(stderr, "vigie stats : indiquez la base avec --db FICHIER\n");
-		return 2;
-	}
-	if (store_open(cl->c->db, 0, &st, err, sizeof err)) {
-		fprintf(stderr, "vigie stats : %s\n", err);
-		return 1;
-	}
+	if ((rc = cli_open_store(cl, "vigie stats", &st)))
+		return rc;
 	rc = stats_ins(st, from, to, &s);
 	if (rc) {
 		fprintf(stderr, "vigie stats : %s\n", st->err);

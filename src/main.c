@@ -144,6 +144,18 @@ static int open_store(const char *db, int create, struct store **st)
 	return rc;
 }
 
+int cli_open_store(const struct cli *cl, const char *cmd, struct store **st)
+{
+	if (!cl->c->db[0]) {
+		fprintf(stderr, "%s : indiquez la base avec --db FICHIER\n", cmd);
+		return 2;
+	}
+	if (open_store(cl->c->db, 0, st))
+		return 1;
+	store_set_user(*st, cl->login);
+	return 0;
+}
+
 static int cmd_init(const struct options *o, const struct config *c, const char *login)
 {
 	struct store *st;
@@ -379,13 +391,10 @@ int main(int argc, char **argv)
 		return cmd_keys_check(&o, &c);
 	if (!strcmp(o.args[0], "patient") && o.nargs >= 3 &&
 	    (!strcmp(o.args[1], "search") || (!strcmp(o.args[1], "show") && o.nargs == 3))) {
-		if (!c.db[0]) {
-			fprintf(stderr, "vigie : indiquez la base avec --db FICHIER\n");
-			return 2;
-		}
-		if (open_store(c.db, 0, &st))
-			return 1;
-		store_set_user(st, login);
+		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
+
+		if ((rc = cli_open_store(&cl, "vigie", &st)))
+			return rc;
 		rc = !strcmp(o.args[1], "search") ? cmd_patient_search(&o, st)
 						   : cmd_patient_show(&o, st);
 		store_close(st);
