@@ -46,7 +46,10 @@ long long app_insi_post(struct app *a, long long patient_id, int purpose,
 			const struct ins_identity *typed);
 /* One line on a dossier's INS state for the dossier screen (pending call, newest answer). */
 struct patient;
-void ins_summary_line(struct app *a, const struct patient *p, char *buf, size_t size,
+struct insi_answer;
+/* ans: the dossier's newest INSi answer, NULL if none. */
+void ins_summary_line(struct app *a, const struct patient *p, const struct insi_answer *ans,
+		      char *buf, size_t size,
 		      enum ui_style *style);
 /* The INSi job in flight for a dossier (0 for none); patient 0 = a creation search. */
 long long app_insi_pending(const struct app *a, long long patient_id);

@@ -40,7 +40,8 @@ struct dossier_screen {
 	char ins_line[256]; /* INS state: pending call, newest answer, next step */
 	enum ui_style ins_style;
 	/* An INSi answer awaiting the user is compared in the dossier itself, no keypress */
-	struct insi_answer ans;
+	struct insi_answer ans;    /* newest INSi answer, read once per load */
+	int has_ans;
 	int panel;
 	struct ins_identity local;
 	enum ins_cmp cmp[INS_T_COUNT];
@@ -84,7 +85,7 @@ static void split_notes(struct dossier_screen *d)
 static void load_panel(struct dossier_screen *d)
 {
 	d->panel = 0;
-	if (insi_answer_latest(d->app->st, d->id, &d->ans) || strcmp(d->ans.outcome, "00"))
+	if (!d->has_ans || strcmp(d->ans.outcome, "00"))
 		return;
 	if (d->ans.decision[0] && !(!strcmp(d->ans.decision, "automatique") &&
 				    d->p.id_status == ID_RECUPEREE))
@@ -109,7 +110,9 @@ static void load(struct dossier_screen *d)
 	fmt_display_name(d->p.birth_name, d->p.used_name, d->p.first_name, d->p.used_first_name,
 			 name, sizeof name);
 	snprintf(d->base.title, sizeof d->base.title, " Dossier — %s", name);
-	ins_summary_line(d->app, &d->p, d->ins_line, sizeof d->ins_line, &d->ins_style);
+	d->has_ans = insi_answer_latest(d->app->st, d->id, &d->ans) == 0;
+	ins_summary_line(d->app, &d->p, d->has_ans ? &d->ans : NULL, d->ins_line,
+			 sizeof d->ins_line, &d->ins_style);
 	load_panel(d);
 	/* A background change (qualified elsewhere, new answer) closes an open menu. */
 	if (d->choosing && (d->p.id_status == ID_QUALIFIEE ||
@@ -131,23 +134,14 @@ static long age_seconds(const char *utc)
  * is neither récupérée nor qualifiée (nor douteuse/fictive), and re-verifies old INS. */
 static void auto_insi(struct dossier_screen *d)
 {
-	struct insi_answer *ans;
 	char checked[16], today[16];
-	long age = -1;
-	int err = 0, act;
+	long age = d->has_ans ? age_seconds(d->ans.at) : -1;
+	int err = d->has_ans && !strcmp(d->ans.outcome, "erreur"), act;
 	time_t now = time(NULL);
 	struct tm tm;
 
 	if (!d->app->insi_auto || !d->app->insi.endpoint[0] || d->app->st->readonly)
 		return;
-	ans = calloc(1, sizeof *ans);
-	if (!ans)
-		return;
-	if (insi_answer_latest(d->app->st, d->id, ans) == 0) {
-		age = age_seconds(ans->at);
-		err = !strcmp(ans->outcome, "erreur");
-	}
-	free(ans);
 	insi_checked_at(d->app->st, d->id, checked, sizeof checked);
 	localtime_r(&now, &tm);
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
@@ -156,7 +150,8 @@ static void auto_insi(struct dossier_screen *d)
 	if (act != INSI_OPEN_NOTHING &&
 	    app_insi_post(d->app, d->id, act == INSI_OPEN_VERIFY ? INSI_VERIFY : INSI_SEARCH,
 			  NULL) > 0)
-		ins_summary_line(d->app, &d->p, d->ins_line, sizeof d->ins_line, &d->ins_style);
+		ins_summary_line(d->app, &d->p, d->has_ans ? &d->ans : NULL, d->ins_line,
+				 sizeof d->ins_line, &d->ins_style);
 }
 
 static void draw_note(void *ctx, size_t idx, int y, int x, int w, int selected)

@@ -621,26 +621,19 @@ struct screen *ins_compare_new(struct app *a, long long patient_id, long long an
 }
 
 /* The dossier's one-line INS state: pending call, newest answer and what to do next. */
-void ins_summary_line(struct app *a, const struct patient *pp, char *buf, size_t size,
-		      enum ui_style *style)
+void ins_summary_line(struct app *a, const struct patient *p, const struct insi_answer *ans,
+		      char *buf, size_t size, enum ui_style *style)
 {
-	struct insi_answer *ans = calloc(1, sizeof *ans);
-	const struct patient *p = pp;
-	long long patient_id = p->id;
 	char when[32];
 
 	*style = ST_MUTED;
-	if (!ans) {
-		snprintf(buf, size, "INS : —");
-		return;
-	}
 	if (p->id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE)) {
 		snprintf(buf, size, "INSi : pas d'appel pour une identité %s (RNIV)",
 			 p->id_attrs & ID_ATTR_DOUTEUSE ? "douteuse" : "fictive");
-	} else if (app_insi_pending(a, patient_id)) {
+	} else if (app_insi_pending(a, p->id)) {
 		*style = ST_WARN;
 		snprintf(buf, size, "INSi : interrogation en cours…");
-	} else if (insi_answer_latest(a->st, patient_id, ans)) {
+	} else if (!ans) {
 		snprintf(buf, size, "INSi : %s", a->insi.endpoint[0] ? "pas encore interrogé — I : "
 			 "interroger" : "non configuré");
 	} else if (!strcmp(ans->outcome, "erreur")) {
@@ -670,5 +663,4 @@ void ins_summary_line(struct app *a, const struct patient *pp, char *buf, size_t
 			 "confirmee") ? "confirmant l'INS" : "acceptée",
 			 p->id_status == ID_RECUPEREE ? "  v : qualifier" : "");
 	}
-	free(ans);
 }

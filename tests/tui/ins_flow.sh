@@ -133,7 +133,14 @@ no_helper_left() { # the vigie-net child of this vigie is gone within 2 s
 	return 1
 }
 check "cancelled call: its vigie-net helper is stopped" no_helper_left
-check "cancel recorded on the answer" tui_wait "annul" 3
+cancel_recorded() {
+	for i in $(seq 40); do
+		[ "$(q "SELECT count(*) FROM insi_answers a JOIN patients p ON p.id = a.patient_id WHERE p.birth_name = 'VANDERMONDE' AND a.error_code = 'annule'")" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "cancel recorded on the answer" cancel_recorded
 check "a cancel is not a dead service" tui_wait_gone "INSi:HS" 2
 tui_keys Escape
 
