@@ -426,9 +426,9 @@ static int key(struct screen *base, int k, int action)
 	}
 	if (!strcmp(name, "ins-search")) {
 		int has_ins = d->p.id_status == ID_RECUPEREE || d->p.id_status == ID_QUALIFIEE;
-		if (d->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))
-			app_message(d->app, ST_ERROR, "Identité douteuse ou fictive : pas d'appel "
-				    "INSi (RNIV)");
+		const char *why = NULL;
+		if (!ins_insi_call_allowed(d->p.id_attrs, &why))
+			app_message(d->app, ST_ERROR, "%s", why);
 		else if (app_insi_post(d->app, d->id, has_ins ? INSI_VERIFY : INSI_SEARCH, NULL) > 0)
 			app_message(d->app, ST_NORMAL, "Interrogation INSi lancée");
 		else if (app_insi_pending(d->app, d->id))

@@ -514,6 +514,7 @@ static int choice_key(struct ins_screen *s, int k)
 static int key(struct screen *base, int k, int action)
 {
 	struct ins_screen *s = (struct ins_screen *)base;
+	const char *why = NULL;
 	const struct action_def *a = action_get(action);
 	const char *name = a ? a->name : "";
 
@@ -546,10 +547,8 @@ static int key(struct screen *base, int k, int action)
 				s->app->pending_push = f;
 				s->base.done = 1;
 			}
-		} else if (s->has_patient &&
-			   (s->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))) {
-			app_message(s->app, ST_ERROR, "Identité douteuse ou fictive : pas d'appel "
-				    "INSi (RNIV)");
+		} else if (s->has_patient && !ins_insi_call_allowed(s->p.id_attrs, &why)) {
+			app_message(s->app, ST_ERROR, "%s", why);
 		} else {
 			long long id = app_insi_post(s->app, s->patient_id,
 						     has_ins(s) ? INSI_VERIFY : INSI_SEARCH, NULL);

@@ -29,8 +29,7 @@ enum insi_open_action insi_open_policy(int status, unsigned attrs, const char *c
 {
 	struct ymd checked, now;
 
-	/* RNIV EXI SI 09: no INSi call for a douteuse or fictive identity. */
-	if (attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))
+	if (!ins_insi_call_allowed(attrs, NULL))
 		return INSI_OPEN_NOTHING;
 	if (date_parse_iso(today, &now) != DATE_OK)
 		return INSI_OPEN_NOTHING;
@@ -427,8 +426,9 @@ static int insi_job_run(struct job *j, struct store *st, void *varg)
 			return -1;
 		}
 		pp = &p;
-		if (p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE)) {
-			job_set_message(j, "Identité douteuse ou fictive : pas d'appel INSi (RNIV)");
+		const char *why = NULL;
+		if (!ins_insi_call_allowed(p.id_attrs, &why)) {
+			job_set_message(j, "%s", why);
 			job_set_result(j, 0);
 			patient_clear(&p);
 			free(a);
