@@ -157,12 +157,6 @@ static void trait_value(const struct ins_identity *id, enum ins_trait t, char *b
 		snprintf(buf, size, "—");
 }
 
-/* Labels that fit the 19 columns of the table at 80x24 */
-static const char *const short_labels[INS_T_COUNT] = {
-	"Matricule INS", "Type (NIR/NIA)", "Nom de naissance", "Premier prénom",
-	"Prénoms naissance", "Sexe", "Date de naissance", "Lieu naiss. (COG)",
-};
-
 static const char *cmp_marker(enum ins_cmp c)
 {
 	return c == INS_EQUAL ? "=" : c == INS_DIFFERS ? "≠" : "?";
@@ -236,7 +230,7 @@ void ins_draw_compare(int y, int cols, const struct ins_identity *local,
 		trait_value(insi, (enum ins_trait)t, r, sizeof r);
 		ui_fill(y, 0, cols, ST_NORMAL);
 		ui_textf(y, 0, 3, cmp_style(cmp[t]), 1, " %s", cmp_marker(cmp[t]));
-		ui_text(y, 3, 20, ST_LABEL, short_labels[t], 1);
+		ui_text(y, 3, 20, ST_LABEL, ins_trait_label((enum ins_trait)t), 1);
 		ui_text(y, 23, w, cmp[t] == INS_DIFFERS ? ST_ERROR : ST_NORMAL, l, 1);
 		ui_text(y, 24 + w, cols - 24 - w, cmp[t] == INS_DIFFERS ? ST_ERROR : ST_NORMAL, r, 1);
 	}

@@ -431,15 +431,16 @@ int ins_insi_call_allowed(unsigned attrs, const char **why)
 
 /* ------------------------------------------------------------------ comparison */
 
+/* Short enough (19 columns) for the comparison table at 80x24. */
 static const char *const trait_labels[INS_T_COUNT] = {
 	"Matricule INS",
-	"Type de matricule (NIR/NIA)",
+	"Type (NIR/NIA)",
 	"Nom de naissance",
-	"Premier prénom de naissance",
-	"Prénoms de naissance",
+	"Premier prénom",
+	"Prénoms naissance",
 	"Sexe",
 	"Date de naissance",
-	"Lieu de naissance (COG)",
+	"Lieu naiss. (COG)",
 };
 
 const char *ins_trait_label(enum ins_trait t)

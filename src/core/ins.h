@@ -84,7 +84,7 @@ struct ins_identity {
 	char birth_cog[6];
 };
 
-/* French label of a trait ("Nom de naissance", ...). */
+/* French label of a trait ("Nom de naissance", ...), at most 19 columns wide. */
 const char *ins_trait_label(enum ins_trait t);
 
 /*

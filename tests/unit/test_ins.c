@@ -458,6 +458,9 @@ START_TEST(trait_labels)
 					 ins_trait_label((enum ins_trait)u));
 	}
 	ck_assert_str_eq(ins_trait_label(INS_T_BIRTH_NAME), "Nom de naissance");
+	/* The comparison table gives a label 19 columns (Latin-1 accents: 2 bytes each) */
+	for (t = 0; t < INS_T_COUNT; t++)
+		ck_assert_uint_le(strlen(ins_trait_label((enum ins_trait)t)), 20);
 	ck_assert_str_eq(ins_trait_label((enum ins_trait)INS_T_COUNT), "Trait inconnu");
 }
 END_TEST
