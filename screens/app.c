@@ -106,8 +106,8 @@ static void insi_event(struct app *a, const struct job_event *e)
 static void draw_status(struct app *a)
 {
 	struct status_info si;
-	struct status_service svc[1];
-	char clock[8], label[32];
+	struct status_service svc[3];
+	char clock[8], label[32], psc[48];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -120,11 +120,14 @@ static void draw_status(struct app *a)
 	si.readonly = a->st->readonly;
 	si.clock = clock;
 	/* Shown once INSi was used in this session: a dead service stays visible. */
-	if (a->insi_up >= 0 && a->insi.endpoint[0]) {
-		svc[0] = (struct status_service){ "INSi", a->insi_up };
-		si.services = svc;
-		si.nservices = 1;
-	}
+	si.services = svc;
+	if (a->insi_up >= 0 && a->insi.endpoint[0])
+		svc[si.nservices++] = (struct status_service){ "INSi", a->insi_up };
+	if (a->dmp_up >= 0)
+		svc[si.nservices++] = (struct status_service){ "DMP", a->dmp_up };
+	app_dmp_status(a, psc, sizeof psc);
+	if (psc[0])
+		svc[si.nservices++] = (struct status_service){ psc, -2 };
 	if (a->msg[0] && now <= a->msg_until) {
 		si.message = a->msg;
 		si.message_style = a->msg_style;
@@ -182,6 +185,8 @@ static void global_action(struct app *a, int action)
 			app_message(a, ST_WARN, "%s : annulation demandée", label);
 		else
 			app_message(a, ST_NORMAL, "Aucune tâche de fond en cours");
+	} else if (!strcmp(d->name, "psc-signin")) {
+		app_psc_signin(a);
 	} else if (!strcmp(d->name, "suspend")) {
 		if (ui_suspend())
 			app_message(a, ST_WARN, "Suspension impossible : ce shell n'a pas de "
@@ -225,6 +230,10 @@ static void handle_events(struct app *a)
 					    ev[i].message);
 			if (ev[i].kind == APP_JOB_INSI)
 				insi_event(a, &ev[i]);
+			if (ev[i].kind == APP_JOB_DMP)
+				app_dmp_event(a, &ev[i]);
+			if (ev[i].kind == APP_JOB_PSC)
+				app_psc_event(a, &ev[i]);
 			screen_dispatch_event(&a->ss, &ev[i]);
 		}
 	}
@@ -324,6 +333,7 @@ int app_run(struct app *a, char *err, size_t errsize)
 		}
 		if (pfd[1].revents & POLLIN)
 			handle_events(a);
+		app_psc_tick(a);
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			a->quit = 1;
 		/* Every key waiting is handled before the next draw: a burst costs one frame. */

@@ -6,6 +6,8 @@
 #include "jobs/jobs.h"
 #include "core/insi_types.h"
 #include "core/ins.h"
+#include "jobs/dmp_job.h"
+#include "settings.h"
 #include "store/db.h"
 #include "ui/keymap.h"
 #include "ui/screen.h"
@@ -15,9 +17,12 @@
 enum app_job_kind {
 	APP_JOB_TEST_SLEEP = 1,   /* --test-job: proves the UI stays live during long work */
 	APP_JOB_INSI = 2,         /* INSi search or verification (jobs/insi_job.h) */
+	APP_JOB_PSC = 3,          /* Pro Santé Connect sign-in or refresh (jobs/psc_session.h) */
+	APP_JOB_DMP = 4,          /* DMP status, documents, integration (jobs/dmp_job.h) */
 };
 
 #define APP_INSI_PENDING_MAX 8
+#define APP_DMP_PENDING_MAX 8
 
 struct app {
 	struct store *st;         /* the UI thread's own connection */
@@ -38,7 +43,38 @@ struct app {
 	int insi_up;              /* 1 answered, 0 down (connection, timeout), -1 unknown */
 	struct { long long job, patient; } insi_pending[APP_INSI_PENDING_MAX];
 	long long focus_patient;  /* dossier on top of the stack (0: none), for announcements */
+	/* DMP and Pro Santé Connect: configuration, service state, jobs in flight per dossier */
+	const struct config *cfg;
+	int dmp_up;               /* 1 answered, 0 down, -1 unknown */
+	struct { long long job, patient; int purpose; } dmp_pending[APP_DMP_PENDING_MAX];
+	int dmp_reminder_ok;      /* the legal reminder was acknowledged (or is not due) */
+	time_t psc_tick;          /* last psc_session_tick */
 };
+
+/* DMP (screens/dica.c): post a job for a dossier unless the same purpose is in flight; the
+ * job id, 0 when one was running, < 0 on error (message shown). */
+long long app_dmp_post(struct app *a, long long patient_id, enum dmp_purpose purpose,
+		       const long long *rows, size_t n_rows);
+/* The DMP job in flight for a dossier (0 none). */
+long long app_dmp_pending(const struct app *a, long long patient_id);
+/* Opening a dossier: TD0.2/TD3.1 in the background when the DICA rules allow it. */
+void app_dmp_on_open(struct app *a, long long patient_id);
+/* The dossier's DMP line (icon DMP+/DMP-, new documents, invisible ones) without a key. */
+void dmp_summary_line(struct app *a, long long patient_id, char *buf, size_t size,
+		      enum ui_style *style);
+/* Pro Santé Connect sign-in (CIBA): shows the code to compare on the e-CPS app. */
+void app_psc_signin(struct app *a);
+/* Legal reminder (consulting a DMP without consent exposes to prosecution): when it is due,
+ * pushes it with s to follow once acknowledged and returns NULL; else returns s. */
+struct screen *app_after_reminder(struct app *a, struct screen *s);
+/* Job events of kinds PSC and DMP; the periodic session tick. */
+void app_dmp_event(struct app *a, const struct job_event *e);
+void app_psc_event(struct app *a, const struct job_event *e);
+void app_psc_tick(struct app *a);
+/* Status line entries: "DMP:ok|HS" once used, "PSC:<name>" or "PSC:code 42". */
+void app_dmp_status(struct app *a, char *psc, size_t size);
+/* Consent toggles from the dossier and the DICA screen (audited by the store). */
+void app_consent_toggle(struct app *a, long long patient_id, const char *what);
 
 /* INSi jobs: post one for a dossier (purpose: jobs/insi_job.h) unless one is in flight;
  * returns the job id, 0 when one was already running, < 0 on error (message shown). */
@@ -85,6 +121,16 @@ struct screen *insi_new_screen_new(struct app *a, const char *query);
 struct screen *insi_new_screen_from(struct app *a, const struct ins_identity *traits);
 /* Indicators (screens/stats.c). */
 struct screen *stats_screen_new(struct app *a);
+/* DICA checklist (screens/dica.c), DMP documents (screens/dmp_docs.c), text viewer
+ * (screens/doc_view.c; texts copied; s switches to the narrative when there is one), local
+ * documents of a dossier. The DICA and
+ * DMP documents screens come after the legal reminder when it is due (NULL is returned: the
+ * reminder was pushed instead). */
+struct screen *dica_screen_new(struct app *a, long long patient_id);
+struct screen *dmp_docs_screen_new(struct app *a, long long patient_id);
+struct screen *doc_view_new(struct app *a, const char *title, const char *text,
+			    const char *narrative);
+struct screen *documents_screen_new(struct app *a, long long patient_id);
 
 /* Job event type delivered to screens' event callback. */
 typedef struct job_event app_event;

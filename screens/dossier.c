@@ -46,6 +46,8 @@ struct dossier_screen {
 	struct ins_identity local;
 	enum ins_cmp cmp[INS_T_COUNT];
 	int choosing;       /* the ID document menu is open */
+	char dmp_line[256]; /* DMP icon, new documents, bris de glace: no keypress needed */
+	enum ui_style dmp_style;
 };
 
 static void split_notes(struct dossier_screen *d)
@@ -114,6 +116,7 @@ static void load(struct dossier_screen *d)
 	ins_summary_line(d->app, &d->p, d->has_ans ? &d->ans : NULL, d->ins_line,
 			 sizeof d->ins_line, &d->ins_style);
 	load_panel(d);
+	dmp_summary_line(d->app, d->id, d->dmp_line, sizeof d->dmp_line, &d->dmp_style);
 	/* A background change (qualified elsewhere, new answer) closes an open menu. */
 	if (d->choosing && (d->p.id_status == ID_QUALIFIEE ||
 			    (d->p.id_attrs & (ID_ATTR_DOUTEUSE | ID_ATTR_FICTIVE))))
@@ -205,9 +208,9 @@ static void draw_prompt_or_hint(struct dossier_screen *d, int cols, int lines,
 /* Dossier with the INSi comparison on top: contact on one line, then the notes. */
 static void draw_with_panel(struct dossier_screen *d, int cols, int lines)
 {
-	int y = 4 + INS_T_COUNT + 2;
+	int y = 5 + INS_T_COUNT + 2;
 
-	ins_draw_compare(4, cols, &d->local, &d->ans.ins, d->cmp, "Dossier");
+	ins_draw_compare(5, cols, &d->local, &d->ans.ins, d->cmp, "Dossier");
 	ui_textf(y++, 0, cols, ST_NORMAL, 1, "Tél. %s  Port. %s  %s", d->p.phone[0] ? d->p.phone
 		 : "—", d->p.mobile[0] ? d->p.mobile : "—", d->p.email);
 	ui_textf(y++, 0, cols, ST_HEADER, 1, "Notes (%zu)", d->nnotes);
@@ -241,12 +244,13 @@ static void draw(struct screen *base)
 	}
 	draw_banner(d);
 	ui_textf(3, 0, cols, d->ins_style, 1, "%s%s", ui_mono_marker(d->ins_style), d->ins_line);
+	ui_textf(4, 0, cols, d->dmp_style, 1, "%s%s", ui_mono_marker(d->dmp_style), d->dmp_line);
 	if (d->panel) {
 		draw_with_panel(d, cols, lines);
 		return;
 	}
-	y = 5;
-	ui_text(4, 0, cols, ST_HEADER, "Coordonnées", 1);
+	y = 6;
+	ui_text(5, 0, cols, ST_HEADER, "Coordonnées", 1);
 	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Téléphone : %-20s Portable : %s",
 		 d->p.phone[0] ? d->p.phone : "—", d->p.mobile[0] ? d->p.mobile : "—");
 	ui_textf(y++, 0, cols, ST_NORMAL, 1, "  Courriel  : %s", d->p.email[0] ? d->p.email : "—");
@@ -296,7 +300,7 @@ static void draw(struct screen *base)
 		return;
 	}
 	draw_prompt_or_hint(d, cols, lines,
-			    "m : modifier  a : note  i : INS  I : INSi  v : pièce vue  Échap  ? : aide");
+			    "m modifier a note i INS v pièce d DICA D DMP c consent. o docs ? aide");
 }
 
 static void draw_prompt_or_hint(struct dossier_screen *d, int cols, int lines, const char *hint)
@@ -436,6 +440,24 @@ static int key(struct screen *base, int k, int action)
 		load(d);
 		return 1;
 	}
+	if (!strcmp(name, "dica-show") || !strcmp(name, "dmp-docs")) {
+		struct screen *s = !strcmp(name, "dica-show") ? dica_screen_new(d->app, d->id)
+							       : dmp_docs_screen_new(d->app, d->id);
+		if (s)
+			screen_push(&d->app->ss, s);
+		return 1;
+	}
+	if (!strcmp(name, "dmp-consent")) {
+		app_consent_toggle(d->app, d->id, "consultation");
+		load(d);
+		return 1;
+	}
+	if (!strcmp(name, "documents-show")) {
+		struct screen *s = documents_screen_new(d->app, d->id);
+		if (s)
+			screen_push(&d->app->ss, s);
+		return 1;
+	}
 	if (!strcmp(name, "note-add")) {
 		if (d->app->st->readonly) {
 			app_message(d->app, ST_ERROR, "Base en lecture seule : ajout impossible");
@@ -458,7 +480,8 @@ static void event(struct screen *base, const void *ev)
 	struct dossier_screen *d = (struct dossier_screen *)base;
 	const struct job_event *e = ev;
 
-	if (e->patient_id == d->id && (e->status == JOB_DONE || e->kind == APP_JOB_INSI))
+	if ((e->patient_id == d->id && (e->status == JOB_DONE || e->kind == APP_JOB_INSI ||
+					 e->kind == APP_JOB_DMP)) || e->kind == APP_JOB_PSC)
 		load(d);
 }
 
@@ -472,6 +495,8 @@ static void enter(struct screen *base)
 	if (d->loaded && !d->auto_done) {
 		d->auto_done = 1;
 		auto_insi(d);
+		app_dmp_on_open(d->app, d->id);
+		dmp_summary_line(d->app, d->id, d->dmp_line, sizeof d->dmp_line, &d->dmp_style);
 	}
 }
 

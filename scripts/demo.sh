@@ -1,7 +1,9 @@
 #!/bin/sh
 # Demo: install what is missing, build, create the demo database, start vigie-sim (the
 # loopback INSi simulator, with its own test certificates) and Vigie talking to it.
-# VIGIE_SIM_FAULT=insi=delay:5000 (for example) makes the simulator slow or faulty.
+# VIGIE_SIM_FAULT=insi=delay:5000 (for example) makes the simulator slow or faulty. The DMP
+# and Pro Santé Connect are simulated too: sign in with C-w, the simulator approves the
+# e-CPS code after 2 s (VIGIE_SIM_FAULT=ciba=deny to see a refusal).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
@@ -15,7 +17,8 @@ db=${VIGIE_DEMO_DB:-$b/demo.db}
 rm -f "$b/demo-sim.port"
 "$b/vigie-sim" --port 0 --port-file "$b/demo-sim.port" --cert "$b/demo-certs/server.pem" \
 	--key "$b/demo-certs/server.key" --identities "$top/data/insi-sim-identities.tsv" \
-	--log "$b/demo-sim.log" ${VIGIE_SIM_FAULT:+--fault "$VIGIE_SIM_FAULT"} \
+	--log "$b/demo-sim.log" --dmp-patients "$top/data/dmp-sim-patients.tsv" --psc-users "$top/data/psc-sim-users.tsv" \
+	--fault ciba=approve:2000,interval:2 ${VIGIE_SIM_FAULT:+--fault "$VIGIE_SIM_FAULT"} \
 	>"$b/demo-sim.out" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null || true' EXIT INT TERM HUP
@@ -40,5 +43,20 @@ cle = demo-certs/client.key
 idam = DEMO-VIGIE
 emetteur = cabinet-demo@vigie.invalid
 instance = 6f1c2a55-0d9e-4c7e-9b1a-5e0d7c3a9b21
+[dmp]
+adresse = https://localhost:$port/si-dmp-server/v2/services
+ca = demo-certs/ca.pem
+certificat = demo-certs/client.pem
+cle = demo-certs/client.key
+cachet_certificat = demo-certs/seal.pem
+cachet_cle = demo-certs/seal.key
+structure = 3750000001
+nom_structure = Cabinet de démonstration Vigie
+homologation = DEMO-VIGIE-DMP
+[psc]
+emetteur = https://localhost:$port/psc
+client_id = vigie-demo
+client_secret = secret-demo
+ca = demo-certs/ca.pem
 CONF
 "$b/vigie" --config "$b/demo.conf" --db "$db" --user jmartin

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Test certificates for vigie-sim and its clients (openssl CLI, idempotent): a test CA, the
-# server (localhost) and an INSI-AUTO client, as PEM and PKCS#12 (password "vigie").
+# server (localhost) and an INSI-AUTO client, as PEM and PKCS#12 (password "vigie"), and an
+# organisation seal ("cachet") certificate that signs the DMP VIHF assertions.
 # Usage: scripts/make-certs.sh DIR
 set -eu
 
@@ -9,7 +10,7 @@ if [ $# -ne 1 ]; then
 	exit 2
 fi
 dir=$1
-files="ca.pem ca.key server.pem server.key client.pem client.key client.p12"
+files="ca.pem ca.key server.pem server.key client.pem client.key client.p12 seal.pem seal.key"
 
 complete=1
 for f in $files; do
@@ -17,7 +18,8 @@ for f in $files; do
 done
 # Already made and still valid for a day: nothing to do.
 if [ $complete = 1 ] &&
-	openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" "$dir/client.pem" >/dev/null 2>&1 &&
+	openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" "$dir/client.pem" \
+		"$dir/seal.pem" >/dev/null 2>&1 &&
 	openssl x509 -checkend 86400 -noout -in "$dir/server.pem" >/dev/null 2>&1; then
 	exit 0
 fi
@@ -55,6 +57,12 @@ extendedKeyUsage = clientAuth
 authorityKeyIdentifier = keyid
 EOF
 
+cat >"$work/seal.ext" <<'EOF'
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+authorityKeyIdentifier = keyid
+EOF
+
 # leaf NAME SUBJECT: key, request, certificate signed by the test CA.
 leaf() {
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$work/$1.key" -subj "$2" \
@@ -68,6 +76,7 @@ openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$work/ca.key" -days 3650
 	-config "$work/ca.cnf" -out "$work/ca.pem" 2>/dev/null
 leaf server "/C=FR/O=Vigie tests/CN=localhost"
 leaf client "/C=FR/O=Vigie tests/OU=INSi/CN=INSI-AUTO"
+leaf seal "/C=FR/O=Vigie tests/OU=Cachet/CN=CABINET DEMO VIGIE"
 openssl pkcs12 -export -in "$work/client.pem" -inkey "$work/client.key" \
 	-certfile "$work/ca.pem" -name "INSI-AUTO" -passout pass:vigie -out "$work/client.p12"
 
@@ -75,4 +84,4 @@ for f in $files; do
 	mv -f "$work/$f" "$dir/$f"
 done
 # Certificates are public; the keys stay private to their owner.
-chmod 644 "$dir/ca.pem" "$dir/server.pem" "$dir/client.pem"
+chmod 644 "$dir/ca.pem" "$dir/server.pem" "$dir/client.pem" "$dir/seal.pem"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <libxml/xmlwriter.h>
+#include <microhttpd.h>
 
 /* ---- identity table (sim_identities.c) ------------------------------------------------ */
 
@@ -178,6 +179,8 @@ const char *sim_operation_name(enum sim_operation op);
 
 struct sim_options {
 	int port;
+	char dmp_patients[1024];   /* --dmp-patients: the simulated DMPs (data/dmp-sim-patients.tsv) */
+	char psc_users[1024];      /* --psc-users: professionals known to the CIBA endpoints */
 	char port_file[1024];
 	char cert[1024];
 	char key[1024];
@@ -194,5 +197,47 @@ struct sim_server *sim_server_start(const struct sim_options *o, const struct si
 				    char *err, size_t errsize);
 int sim_server_port(const struct sim_server *s);
 void sim_server_stop(struct sim_server *s);
+
+int sim_server_has_client_ca(const struct sim_server *s);
+
+/* ---- helpers for the endpoint files (sim_http.c) ---------------------------------------- */
+
+/* A request body as gathered (too_big: over SIM_BODY_MAX, body then incomplete). */
+struct sim_req {
+	char *body;                /* NUL-terminated, NULL when empty */
+	size_t len;
+	int too_big;
+};
+
+/* One log line "TIME ENDPOINT OP DETAIL RESULT" (detail sanitised to one field). */
+void sim_log(struct sim_server *s, const char *endpoint, const char *op, const char *detail,
+	     const char *result);
+/* Queue a response taking ownership of body (malloc'd). */
+enum MHD_Result sim_reply(struct MHD_Connection *c, unsigned status, const char *type,
+			  char *body, size_t len);
+enum MHD_Result sim_reply_text(struct MHD_Connection *c, unsigned status, const char *text);
+/* A real TCP reset of the connection (then return MHD_NO). */
+void sim_reset_connection(struct MHD_Connection *c);
+/* Wait ms (forever if < 0): 0 when done, -1 when the client left or the simulator stops. */
+int sim_wait_or_gone(struct MHD_Connection *c, struct sim_server *s, int ms);
+
+/* ---- DMP (sim_dmp.c, sim_dmp_docs.c) and Pro Santé Connect (sim_psc.c) ------------------ */
+
+/* Load the tables before the server starts; 0 or -1 with err. */
+int sim_dmp_init(const char *patients_path, char *err, size_t errsize);
+void sim_dmp_free(void);
+int sim_psc_init(const char *users_path, char *err, size_t errsize);
+void sim_psc_free(void);
+/* Serve url when it belongs to the service: returns 1 with *rc set, 0 otherwise. */
+int sim_dmp_route(struct MHD_Connection *c, struct sim_server *s, const char *url,
+		  const char *method, const struct sim_req *rq, enum MHD_Result *rc);
+int sim_psc_route(struct MHD_Connection *c, struct sim_server *s, const char *url,
+		  const char *method, const struct sim_req *rq, enum MHD_Result *rc);
+/* CIBA behaviour ("ciba=SPEC" in --fault and /_sim/fault): approve:MS, deny, expire, ...
+ * 0 or -1 with err. */
+int sim_psc_behaviour(const char *spec, char *err, size_t errsize);
+/* Lines "key: value" appended to /_sim/stats. */
+void sim_dmp_stats(char *buf, size_t size);
+void sim_psc_stats(char *buf, size_t size);
 
 #endif

@@ -1,5 +1,6 @@
 /* vigie-sim: fault specs per endpoint (live, thread-safe) and the SOAP 1.2 faults of the CNAM. */
 #include "sim/sim.h"
+#include "sim/sim_dmp.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -79,17 +80,23 @@ int sim_fault_parse(const char *spec, struct sim_fault *f, char *err, size_t err
 		}
 		f->kind = SIM_FAULT_DELAY;
 		f->delay_ms = (int)ms;
+	} else if (!strcmp(spec, SIM_DMP_FAULT_WRONGPATIENT) ||
+		   !strcmp(spec, SIM_DMP_FAULT_BADHASH)) {
+		/* DMP-only: a normal answer whose content is changed (kind stays NONE). */
+		snprintf(f->code, sizeof f->code, "%s", spec);
 	} else if (!strncmp(spec, "soap:", 5)) {
-		if (!fault_def(spec + 5)) {
+		if (!fault_def(spec + 5) && !sim_dmp_fault_known(spec + 5)) {
 			snprintf(err, errsize, "code de faute SOAP inconnu « %s » (insi_102, desir_550, "
-				 "DESIR_560, desir_1020, insi_24)", spec + 5);
+				 "DESIR_560, desir_1020, insi_24 ; DMP : %s)", spec + 5,
+				 sim_dmp_fault_list());
 			return -1;
 		}
 		f->kind = SIM_FAULT_SOAP;
-		snprintf(f->code, sizeof f->code, "%s", spec + 5);
+		/* DMP codes may not fit: sim_fault_assign keeps the whole code for "dmp". */
+		snprintf(f->code, sizeof f->code, "%.*s", (int)sizeof f->code - 1, spec + 5);
 	} else {
 		snprintf(err, errsize, "panne inconnue « %s » (none, delay:MS, http500, soap:CODE, "
-			 "malformed, reset, hang)", spec);
+			 "malformed, reset, hang ; DMP : wrongpatient, badhash)", spec);
 		return -1;
 	}
 	return 0;
@@ -98,7 +105,7 @@ int sim_fault_parse(const char *spec, struct sim_fault *f, char *err, size_t err
 void sim_fault_format(const struct sim_fault *f, char *buf, size_t size)
 {
 	switch (f->kind) {
-	case SIM_FAULT_NONE: snprintf(buf, size, "none"); break;
+	case SIM_FAULT_NONE: snprintf(buf, size, "%s", f->code[0] ? f->code : "none"); break;
 	case SIM_FAULT_DELAY: snprintf(buf, size, "delay:%d", f->delay_ms); break;
 	case SIM_FAULT_HTTP500: snprintf(buf, size, "http500"); break;
 	case SIM_FAULT_SOAP: snprintf(buf, size, "soap:%s", f->code); break;
@@ -109,9 +116,11 @@ void sim_fault_format(const struct sim_fault *f, char *buf, size_t size)
 }
 
 /* Live faults, one per endpoint; changed by options, the config file and /_sim/fault. */
-static const char *const endpoints[] = { "insi" };
+static const char *const endpoints[] = { "insi", "dmp", "psc" };
 #define N_ENDPOINTS (sizeof endpoints / sizeof endpoints[0])
+#define DMP_ENDPOINT 1                 /* index of "dmp" in endpoints[] */
 static struct sim_fault live[N_ENDPOINTS];
+static char dmp_soap_code[48];     /* the whole DMP fault code (struct sim_fault's is short) */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int endpoint_index(const char *name, size_t len)
@@ -120,6 +129,25 @@ static int endpoint_index(const char *name, size_t len)
 		if (strlen(endpoints[i]) == len && !strncmp(endpoints[i], name, len))
 			return (int)i;
 	return -1;
+}
+
+/* SOAP codes belong to one service, and the DMP-only faults to the DMP. */
+static int check_endpoint(int i, const char *spec, const struct sim_fault *f, char *err,
+			  size_t errsize)
+{
+	int dmp = i == DMP_ENDPOINT;
+
+	if (f->kind == SIM_FAULT_SOAP && dmp != sim_dmp_fault_known(spec + 5)) {
+		snprintf(err, errsize, "code de faute SOAP inconnu « %s » pour %s (%s)", spec + 5,
+			 endpoints[i], dmp ? sim_dmp_fault_list()
+			 : "insi_102, desir_550, DESIR_560, desir_1020, insi_24");
+		return -1;
+	}
+	if (f->kind == SIM_FAULT_NONE && f->code[0] && !dmp) {
+		snprintf(err, errsize, "panne « %s » réservée au service dmp", spec);
+		return -1;
+	}
+	return 0;
 }
 
 int sim_fault_assign(const char *assignment, char *err, size_t errsize)
@@ -133,18 +161,31 @@ int sim_fault_assign(const char *assignment, char *err, size_t errsize)
 			 assignment);
 		return -1;
 	}
+	if ((size_t)(eq - assignment) == 4 && !strncmp(assignment, "ciba", 4))
+		return sim_psc_behaviour(eq + 1, err, errsize);
 	i = endpoint_index(assignment, (size_t)(eq - assignment));
 	if (i < 0) {
-		snprintf(err, errsize, "service inconnu « %.*s » (services : insi)",
+		snprintf(err, errsize, "service inconnu « %.*s » (services : insi, dmp, psc, ciba)",
 			 (int)(eq - assignment), assignment);
 		return -1;
 	}
-	if (sim_fault_parse(eq + 1, &f, err, errsize))
+	if (sim_fault_parse(eq + 1, &f, err, errsize) || check_endpoint(i, eq + 1, &f, err, errsize))
 		return -1;
 	pthread_mutex_lock(&live_lock);
 	live[i] = f;
+	if (i == DMP_ENDPOINT)
+		snprintf(dmp_soap_code, sizeof dmp_soap_code, "%s",
+			 f.kind == SIM_FAULT_SOAP ? eq + 1 + 5 : "");
 	pthread_mutex_unlock(&live_lock);
 	return 0;
+}
+
+void sim_fault_get_dmp(struct sim_fault *f, char *code, size_t size)
+{
+	pthread_mutex_lock(&live_lock);
+	*f = live[DMP_ENDPOINT];
+	snprintf(code, size, "%s", dmp_soap_code);
+	pthread_mutex_unlock(&live_lock);
 }
 
 int sim_fault_get(const char *endpoint, struct sim_fault *out)

@@ -31,16 +31,16 @@ struct sim_server {
 	atomic_ulong insi_requests, cr00, cr01, cr02, faults;
 };
 
-/* Body of one request, gathered over the calls of the access handler. */
+/* Body of one request, gathered over the calls of the access handler (struct sim_req in
+ * sim.h is its public view). */
 struct req_ctx {
-	char *body;
-	size_t len, cap;
-	int too_big;
+	struct sim_req r;
+	size_t cap;
 };
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-static void log_line(struct sim_server *s, const char *endpoint, const char *op,
+void sim_log(struct sim_server *s, const char *endpoint, const char *op,
 		     const char *detail, const char *result)
 {
 	struct timespec ts;
@@ -65,8 +65,8 @@ static void log_line(struct sim_server *s, const char *endpoint, const char *op,
 }
 
 /* Queue a response that takes ownership of body (malloc'd, may be NULL when len is 0). */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     char *body, size_t len)
+enum MHD_Result sim_reply(struct MHD_Connection *c, unsigned status, const char *type,
+			  char *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result rc;
@@ -81,11 +81,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return rc;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
+enum MHD_Result sim_reply_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
 	char *copy = strdup(text);
 
-	return reply(c, status, "text/plain; charset=utf-8", copy, copy ? strlen(copy) : 0);
+	return sim_reply(c, status, "text/plain; charset=utf-8", copy, copy ? strlen(copy) : 0);
 }
 
 static int connection_fd(struct MHD_Connection *c)
@@ -100,7 +100,7 @@ static int connection_fd(struct MHD_Connection *c)
  * a client reads as an empty answer. connect(AF_UNSPEC) disconnects the socket at once and
  * Linux sends a RST; linger 0 makes the later close() abortive too. MHD still owns the fd.
  */
-static void reset_connection(struct MHD_Connection *c)
+void sim_reset_connection(struct MHD_Connection *c)
 {
 	int fd = connection_fd(c);
 	struct linger lg = { 1, 0 };
@@ -116,7 +116,7 @@ static void reset_connection(struct MHD_Connection *c)
 
 /* Wait ms milliseconds (forever if negative). 0 when the time ran out, -1 when the client
  * went away or the simulator stops: the caller then drops the connection. */
-static int wait_or_gone(struct MHD_Connection *c, struct sim_server *s, int ms)
+int sim_wait_or_gone(struct MHD_Connection *c, struct sim_server *s, int ms)
 {
 	struct timespec start, now;
 	int fd = connection_fd(c);
@@ -221,9 +221,9 @@ static void count_result(struct sim_server *s, const char *result)
 static enum MHD_Result send_answer(struct MHD_Connection *c, struct sim_server *s,
 				   struct sim_answer *a, const char *op, const char *detail)
 {
-	log_line(s, "insi", op, detail, a->result);
+	sim_log(s, "insi", op, detail, a->result);
 	count_result(s, a->result);
-	return reply(c, (unsigned)a->http_status, a->content_type, a->body, a->len);
+	return sim_reply(c, (unsigned)a->http_status, a->content_type, a->body, a->len);
 }
 
 /* Faults that do not answer (reset, hang) or answer without looking at the request. */
@@ -236,15 +236,15 @@ static int early_fault(struct MHD_Connection *c, struct sim_server *s, const str
 
 	switch (f->kind) {
 	case SIM_FAULT_RESET:
-		log_line(s, "insi", op, detail, "reset");
+		sim_log(s, "insi", op, detail, "reset");
 		atomic_fetch_add(&s->faults, 1);
-		reset_connection(c);
+		sim_reset_connection(c);
 		*rc = MHD_NO;
 		return 1;
 	case SIM_FAULT_HANG:
-		log_line(s, "insi", op, detail, "hang");
+		sim_log(s, "insi", op, detail, "hang");
 		atomic_fetch_add(&s->faults, 1);
-		wait_or_gone(c, s, -1);
+		sim_wait_or_gone(c, s, -1);
 		*rc = MHD_NO;
 		return 1;
 	case SIM_FAULT_HTTP500:
@@ -280,7 +280,7 @@ static enum MHD_Result handle_insi(struct MHD_Connection *c, struct sim_server *
 	char detail[512];
 	enum MHD_Result rc;
 
-	sim_insi_parse(ct, ctx->body ? ctx->body : "", ctx->too_big ? SIM_BODY_MAX + 1 : ctx->len,
+	sim_insi_parse(ct, ctx->r.body ? ctx->r.body : "", ctx->r.too_big ? SIM_BODY_MAX + 1 : ctx->r.len,
 		       &req);
 	sim_insi_detail(&req, detail, sizeof detail);
 	if (s->ca_pem && !req.error_code[0] && !client_cn_allowed(c))
@@ -288,8 +288,8 @@ static enum MHD_Result handle_insi(struct MHD_Connection *c, struct sim_server *
 	sim_fault_get("insi", &f);
 	if (early_fault(c, s, &f, &req, detail, style, &rc))
 		return rc;
-	if (f.kind == SIM_FAULT_DELAY && wait_or_gone(c, s, f.delay_ms) < 0) {
-		log_line(s, "insi", sim_operation_name(req.op), detail, "abandon");
+	if (f.kind == SIM_FAULT_DELAY && sim_wait_or_gone(c, s, f.delay_ms) < 0) {
+		sim_log(s, "insi", sim_operation_name(req.op), detail, "abandon");
 		return MHD_NO;
 	}
 	sim_insi_answer(s->table, &req, style, &a);
@@ -309,32 +309,33 @@ static enum MHD_Result handle_fault(struct MHD_Connection *c, struct sim_server 
 	char body[512], err[256], *save = NULL;
 	char answer[600] = "";
 
-	if (ctx->too_big || ctx->len >= sizeof body) {
-		log_line(s, "_sim", "fault", "-", "400");
-		return reply_text(c, 400, "corps trop long\n");
+	if (ctx->r.too_big || ctx->r.len >= sizeof body) {
+		sim_log(s, "_sim", "fault", "-", "400");
+		return sim_reply_text(c, 400, "corps trop long\n");
 	}
-	memcpy(body, ctx->body ? ctx->body : "", ctx->len);
-	body[ctx->len] = 0;
+	memcpy(body, ctx->r.body ? ctx->r.body : "", ctx->r.len);
+	body[ctx->r.len] = 0;
 	for (char *a = strtok_r(body, "&\r\n", &save); a; a = strtok_r(NULL, "&\r\n", &save)) {
 		if (sim_fault_assign(a, err, sizeof err)) {
-			log_line(s, "_sim", "fault", a, "400");
+			sim_log(s, "_sim", "fault", a, "400");
 			snprintf(answer, sizeof answer, "%s\n", err);
-			return reply_text(c, 400, answer);
+			return sim_reply_text(c, 400, answer);
 		}
-		log_line(s, "_sim", "fault", a, "200");
+		sim_log(s, "_sim", "fault", a, "200");
 		snprintf(answer + strlen(answer), sizeof answer - strlen(answer), "%s\n", a);
 	}
 	if (!answer[0]) {
-		log_line(s, "_sim", "fault", "-", "400");
-		return reply_text(c, 400, "SERVICE=PANNE attendu (ex. insi=delay:500)\n");
+		sim_log(s, "_sim", "fault", "-", "400");
+		return sim_reply_text(c, 400, "SERVICE=PANNE attendu (ex. insi=delay:500)\n");
 	}
-	return reply_text(c, 200, answer);
+	return sim_reply_text(c, 200, answer);
 }
 
 static enum MHD_Result handle_stats(struct MHD_Connection *c, struct sim_server *s)
 {
 	struct sim_fault f;
-	char spec[64], text[512];
+	char spec[64], text[4096];
+	size_t n;
 
 	sim_fault_get("insi", &f);
 	sim_fault_format(&f, spec, sizeof spec);
@@ -343,32 +344,36 @@ static enum MHD_Result handle_stats(struct MHD_Connection *c, struct sim_server 
 		 "insi_faults: %lu\ninsi_fault: %s\n",
 		 atomic_load(&s->insi_requests), atomic_load(&s->cr00), atomic_load(&s->cr01),
 		 atomic_load(&s->cr02), atomic_load(&s->faults), spec);
-	log_line(s, "_sim", "stats", "-", "200");
-	return reply_text(c, 200, text);
+	n = strlen(text);
+	sim_dmp_stats(text + n, sizeof text - n);
+	n = strlen(text);
+	sim_psc_stats(text + n, sizeof text - n);
+	sim_log(s, "_sim", "stats", "-", "200");
+	return sim_reply_text(c, 200, text);
 }
 
 /* ---- the access handler ---------------------------------------------------------------- */
 
 static int gather(struct req_ctx *ctx, const char *data, size_t size)
 {
-	if (ctx->too_big || ctx->len + size > SIM_BODY_MAX) {
-		ctx->too_big = 1; /* keep reading (and dropping) so that the answer can be sent */
+	if (ctx->r.too_big || ctx->r.len + size > SIM_BODY_MAX) {
+		ctx->r.too_big = 1; /* keep reading (and dropping) so that the answer can be sent */
 		return 0;
 	}
-	if (ctx->len + size + 1 > ctx->cap) {
+	if (ctx->r.len + size + 1 > ctx->cap) {
 		size_t cap = ctx->cap ? ctx->cap : 8192;
 		char *b;
-		while (cap < ctx->len + size + 1)
+		while (cap < ctx->r.len + size + 1)
 			cap *= 2;
-		b = realloc(ctx->body, cap);
+		b = realloc(ctx->r.body, cap);
 		if (!b)
 			return -1;
-		ctx->body = b;
+		ctx->r.body = b;
 		ctx->cap = cap;
 	}
-	memcpy(ctx->body + ctx->len, data, size);
-	ctx->len += size;
-	ctx->body[ctx->len] = 0;
+	memcpy(ctx->r.body + ctx->r.len, data, size);
+	ctx->r.len += size;
+	ctx->r.body[ctx->r.len] = 0;
 	return 0;
 }
 
@@ -376,19 +381,23 @@ static enum MHD_Result route(struct MHD_Connection *c, struct sim_server *s, con
 			     const char *method, struct req_ctx *ctx)
 {
 	int post = !strcmp(method, "POST");
+	enum MHD_Result rc;
 
+	if (sim_dmp_route(c, s, url, method, &ctx->r, &rc) ||
+	    sim_psc_route(c, s, url, method, &ctx->r, &rc))
+		return rc;
 	if (!strcmp(url, "/lps")) {
 		if (post)
 			return handle_insi(c, s, ctx);
-		log_line(s, "insi", method, "-", "405");
-		return reply_text(c, 405, "méthode non permise : POST attendu\n");
+		sim_log(s, "insi", method, "-", "405");
+		return sim_reply_text(c, 405, "méthode non permise : POST attendu\n");
 	}
 	if (!strcmp(url, "/_sim/fault") && post)
 		return handle_fault(c, s, ctx);
 	if (!strcmp(url, "/_sim/stats") && !strcmp(method, "GET"))
 		return handle_stats(c, s);
-	log_line(s, "-", method, "-", "404");
-	return reply_text(c, 404, "adresse inconnue du simulateur\n");
+	sim_log(s, "-", method, "-", "404");
+	return sim_reply_text(c, 404, "adresse inconnue du simulateur\n");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -422,7 +431,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (ctx) {
-		free(ctx->body);
+		free(ctx->r.body);
 		free(ctx);
 		*con_cls = NULL;
 	}
@@ -550,6 +559,11 @@ struct sim_server *sim_server_start(const struct sim_options *o, const struct si
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : o->port;
 	return s;
+}
+
+int sim_server_has_client_ca(const struct sim_server *s)
+{
+	return s->ca_pem != NULL;
 }
 
 int sim_server_port(const struct sim_server *s)

@@ -20,14 +20,17 @@
 #define SIM_SRCDIR "."
 #endif
 #define IDENTITIES_FILE "insi-sim-identities.tsv"
+#define DMP_PATIENTS_FILE "dmp-sim-patients.tsv"
+#define PSC_USERS_FILE "psc-sim-users.tsv"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage : vigie-sim --cert FICHIER --key FICHIER [OPTIONS]\n"
 		"Simulateur local des téléservices nationaux pour les tests et la démonstration\n"
-		"de Vigie : sert le téléservice INSi (SOAP 1.2, POST /lps) en HTTPS sur 127.0.0.1,\n"
-		"avec des identités fictives et des pannes injectables.\n"
+		"de Vigie : sert le téléservice INSi (SOAP 1.2, POST /lps), le DMP (TD0.2, TD0.3,\n"
+		"TD3.1, TD3.2 sous /si-dmp-server/v2/services/) et Pro Santé Connect (CIBA sous\n"
+		"/psc/) en HTTPS sur 127.0.0.1, avec des données fictives et des pannes injectables.\n"
 		"\n"
 		"  --port N               port d'écoute (0 = un port libre, par défaut)\n"
 		"  --port-file FICHIER    écrit le port choisi dans FICHIER une fois à l'écoute\n"
@@ -36,18 +39,23 @@ static void usage(FILE *out)
 		"  --client-ca FICHIER    exige un certificat client signé par cette autorité (PEM)\n"
 		"  --log FICHIER          une ligne par requête : heure service opération détail "
 		"résultat\n"
-		"  --fault SERVICE=PANNE  panne injectée (répétable), SERVICE : insi ; PANNE : none,\n"
-		"                         delay:MS, http500, soap:CODE, malformed, reset, hang\n"
-		"                         (CODE : insi_102, desir_550, DESIR_560, desir_1020, "
-		"insi_24)\n"
+		"  --fault SERVICE=PANNE  panne injectée (répétable), SERVICE : insi, dmp, psc ;\n"
+		"                         PANNE : none, delay:MS, http500, soap:CODE, malformed,\n"
+		"                         reset, hang (CODE INSi : insi_102, desir_550, DESIR_560,\n"
+		"                         desir_1020, insi_24 ; DMP : DMP_FERME, DMPVIHF...) ;\n"
+		"                         dmp seulement : wrongpatient, badhash\n"
+		"  --fault ciba=COMPORTEMENT  validation CIBA : approve[:MS], deny[:MS],\n"
+		"                         expire[:S], interval:S, ttl:S, refresh_ttl:S, acr:V\n"
 		"  --config FICHIER       les mêmes réglages dans un fichier INI\n"
 		"  --identities FICHIER   table des identités fictives\n"
 		"                         (par défaut : %s/%s)\n"
+		"  --dmp-patients FICHIER table des DMP simulés (dmp-sim-patients.tsv)\n"
+		"  --psc-users FICHIER    professionnels connus de PSC (psc-sim-users.tsv)\n"
 		"  --style N              préfixes et ordre des réponses fixés (0 à 3) au lieu de\n"
 		"                         varier à chaque requête\n"
 		"  --help                 affiche cette aide\n"
 		"\n"
-		"Pilotage pendant les tests : POST /_sim/fault (corps insi=PANNE),\n"
+		"Pilotage pendant les tests : POST /_sim/fault (corps insi=PANNE, dmp=..., ciba=...),\n"
 		"GET /_sim/stats (lignes insi_requests: N ...).\n",
 		SIM_DATADIR, IDENTITIES_FILE);
 }
@@ -109,6 +117,10 @@ static int apply_setting(struct sim_options *o, const char *name, const char *va
 		return set_path(o->log, sizeof o->log, value, name, err, errsize);
 	if (!strcmp(name, "identities"))
 		return set_path(o->identities, sizeof o->identities, value, name, err, errsize);
+	if (!strcmp(name, "dmp-patients"))
+		return set_path(o->dmp_patients, sizeof o->dmp_patients, value, name, err, errsize);
+	if (!strcmp(name, "psc-users"))
+		return set_path(o->psc_users, sizeof o->psc_users, value, name, err, errsize);
 	snprintf(err, errsize, "réglage inconnu « %s »", name);
 	return -1;
 }
@@ -171,6 +183,8 @@ static const struct option long_opts[] = {
 	{ "fault", required_argument, NULL, 'f' },
 	{ "config", required_argument, NULL, 'C' },
 	{ "identities", required_argument, NULL, 'i' },
+	{ "dmp-patients", required_argument, NULL, 'D' },
+	{ "psc-users", required_argument, NULL, 'U' },
 	{ "style", required_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -220,14 +234,13 @@ static int parse_command_line(int argc, char **argv, struct sim_options *o, char
 }
 
 /* The installed table, else the source tree's (running from a build directory). */
-static void default_identities(struct sim_options *o)
+static void default_table(char *path, size_t size, const char *file)
 {
-	if (o->identities[0])
+	if (path[0])
 		return;
-	snprintf(o->identities, sizeof o->identities, "%s/%s", SIM_DATADIR, IDENTITIES_FILE);
-	if (access(o->identities, R_OK) != 0)
-		snprintf(o->identities, sizeof o->identities, "%s/data/%s", SIM_SRCDIR,
-			 IDENTITIES_FILE);
+	snprintf(path, size, "%s/%s", SIM_DATADIR, file);
+	if (access(path, R_OK) != 0)
+		snprintf(path, size, "%s/data/%s", SIM_SRCDIR, file);
 }
 
 /* Written whole then renamed: a reader never sees a half-written number. */
@@ -266,7 +279,8 @@ static int serve(const struct sim_options *o, const struct sim_table *t, char *e
 		sim_server_stop(s);
 		return -1;
 	}
-	printf("vigie-sim : INSi sur https://localhost:%d/lps%s\n", sim_server_port(s),
+	printf("vigie-sim : INSi sur https://localhost:%d/lps, DMP sous /si-dmp-server/v2/"
+	       "services, PSC sous /psc%s\n", sim_server_port(s),
 	       o->client_ca[0] ? " (certificat client exigé)" : "");
 	fflush(stdout);
 	sigwait(&set, &sig);
@@ -292,9 +306,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "Essayez « vigie-sim --help ».\n");
 		return rc == -2 ? 2 : 1;
 	}
-	default_identities(&o);
+	default_table(o.identities, sizeof o.identities, IDENTITIES_FILE);
+	default_table(o.dmp_patients, sizeof o.dmp_patients, DMP_PATIENTS_FILE);
+	default_table(o.psc_users, sizeof o.psc_users, PSC_USERS_FILE);
 	if (sim_identities_load(o.identities, &table, err, sizeof err)) {
 		fprintf(stderr, "vigie-sim : %s\n", err);
+		return 1;
+	}
+	if (sim_dmp_init(o.dmp_patients, err, sizeof err) ||
+	    sim_psc_init(o.psc_users, err, sizeof err)) {
+		fprintf(stderr, "vigie-sim : %s\n", err);
+		sim_identities_free(&table);
+		sim_dmp_free();
+		sim_psc_free();
 		return 1;
 	}
 	xmlInitParser();
@@ -302,6 +326,8 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "vigie-sim : %s\n", err);
 	sim_identities_free(&table);
+	sim_dmp_free();
+	sim_psc_free();
 	xmlCleanupParser();
 	return rc ? 1 : 0;
 }

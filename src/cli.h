@@ -23,5 +23,6 @@ int cli_open_store(const struct cli *cl, const char *cmd, struct store **st);
 int cli_insi(const struct cli *cl);   /* vigie insi search|parse (in vigie-net) */
 int cli_cog(const struct cli *cl);    /* vigie cog import|show|find */
 int cli_stats(const struct cli *cl);  /* vigie stats ins [--from DATE --to DATE] */
+int cli_dmp(const struct cli *cl);    /* vigie dica PATIENT, vigie dmp status|list|... */
 
 #endif

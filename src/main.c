@@ -6,7 +6,7 @@
 #include "core/identity.h"
 #include "core/nir.h"
 #include "jobs/jobs.h"
-#include "jobs/insi_remote.h"
+#include "jobs/net_remote.h"
 #include "screens/app.h"
 #include "screens/format.h"
 #include "store/cog.h"
@@ -52,6 +52,8 @@ static void usage(FILE *out)
 	      "        vigie insi parse FICHIER.xml     lit une réponse INSi enregistrée\n"
 	      "        vigie cog import DOSSIER | show CODE [--date D] | find TEXTE | source\n"
 	      "        vigie stats ins [--from AAAA-MM-JJ] [--to AAAA-MM-JJ]\n"
+	      "        vigie dica PATIENT [--connexion]   la liste DICA d'accès au DMP\n"
+	      "        vigie dmp status|list|consent|authorize|integrate PATIENT ...\n"
 	      "\n"
 	      "Options :\n"
 	      "  --db FICHIER       base du cabinet (sinon [base] fichier de la configuration)\n"
@@ -73,7 +75,8 @@ static void usage(FILE *out)
 static int own_options(const struct options *o)
 {
 	return o->nargs > 0 && (!strcmp(o->args[0], "insi") || !strcmp(o->args[0], "cog") ||
-				!strcmp(o->args[0], "stats"));
+				!strcmp(o->args[0], "stats") || !strcmp(o->args[0], "dica") ||
+				!strcmp(o->args[0], "dmp"));
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -304,6 +307,8 @@ static int run_tui(const struct options *o, const struct config *c, const char *
 	a->insi_auto = c->insi_auto;
 	a->insi_recheck_years = c->insi_recheck_years;
 	a->insi_up = -1;
+	a->cfg = c;
+	a->dmp_up = -1;
 	load_keymaps(&a->km, c, o->keys);
 	for (size_t i = 0; i < a->km.nerrors; i++)
 		fprintf(stderr, "vigie : %s\n", a->km.errors[i]);
@@ -375,7 +380,7 @@ int main(int argc, char **argv)
 		return cmd_init(&o, &c, login);
 	if (!strcmp(o.args[0], "insi")) {
 		/* INSi calls live in vigie-net (libcurl, OpenSSL, libxml2): hand the command over. */
-		const char *helper = insi_remote_helper();
+		const char *helper = net_remote_helper();
 		argv[0] = (char *)helper;
 		execvp(helper, argv);
 		fprintf(stderr, "vigie : programme d'appel INSi %s introuvable (%s)\n", helper,
@@ -386,6 +391,11 @@ int main(int argc, char **argv)
 		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
 
 		return !strcmp(o.args[0], "cog") ? cli_cog(&cl) : cli_stats(&cl);
+	}
+	if (!strcmp(o.args[0], "dica") || !strcmp(o.args[0], "dmp")) {
+		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
+
+		return cli_dmp(&cl);
 	}
 	if (!strcmp(o.args[0], "keys") && o.nargs >= 2 && !strcmp(o.args[1], "check"))
 		return cmd_keys_check(&o, &c);

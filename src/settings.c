@@ -20,6 +20,22 @@ void config_defaults(struct config *c)
 	snprintf(c->insi.software_version, sizeof c->insi.software_version, "%s", PACKAGE_VERSION);
 	c->insi_auto = 1;
 	c->insi_recheck_years = 4;
+	c->dmp.connect_timeout_ms = 5000;
+	c->dmp.timeout_ms = 30000;
+	snprintf(c->dmp.software_name, sizeof c->dmp.software_name, "VIGIE");
+	snprintf(c->dmp.software_version, sizeof c->dmp.software_version, "%s", PACKAGE_VERSION);
+	snprintf(c->dmp.secteur, sizeof c->dmp.secteur, "SA07^1.2.250.1.71.4.2.4");
+	c->dmp_auto = 1;
+	c->dmp_bdg_minutes = 60;
+	c->dmp_reminder_days = 180;
+	snprintf(c->dmp_weather, sizeof c->dmp_weather,
+		 "https://esante.gouv.fr/produits-services/meteo-des-services");
+	c->psc.connect_timeout_ms = 5000;
+	c->psc.timeout_ms = 15000;
+	c->psc.max_wait_s = 120;
+	snprintf(c->psc.scope, sizeof c->psc.scope, "openid scope_all");
+	snprintf(c->psc.acr, sizeof c->psc.acr, "eidas1");
+	snprintf(c->psc.channel, sizeof c->psc.channel, "MOBILE");
 }
 
 /* A relative path in a configuration file is relative to that file's folder. */
@@ -41,6 +57,17 @@ static int parse_int(const char *value, long lo, long hi, int *out)
 	if (!*value || *end || v < lo || v > hi)
 		return -1;
 	*out = (int)v;
+	return 0;
+}
+
+static int yes_no(const char *value, int *out)
+{
+	if (!strcmp(value, "oui"))
+		*out = 1;
+	else if (!strcmp(value, "non"))
+		*out = 0;
+	else
+		return -1;
 	return 0;
 }
 
@@ -84,15 +111,124 @@ static int insi_key(struct config *c, const char *path, const char *name, const 
 		else
 			i->timeout_ms = secs * 1000;
 	} else if (!strcmp(name, "automatique")) {
-		if (!strcmp(value, "oui"))
-			c->insi_auto = 1;
-		else if (!strcmp(value, "non"))
-			c->insi_auto = 0;
-		else
+		if (yes_no(value, &c->insi_auto))
 			snprintf(msg, msgsize, "[insi] automatique : oui ou non attendu");
 	} else if (!strcmp(name, "verification_ans")) {
 		if (parse_int(value, 1, 50, &c->insi_recheck_years))
 			snprintf(msg, msgsize, "[insi] verification_ans : nombre d'années attendu");
+	} else
+		return 0;
+	return 1;
+}
+
+/* [dmp] keys; returns 1 when the key was known. */
+static int dmp_key(struct config *c, const char *path, const char *name, const char *value,
+		   char *msg, size_t msgsize)
+{
+	struct dmp_config *d = &c->dmp;
+	int n;
+
+	msg[0] = 0;
+	if (!strcmp(name, "adresse"))
+		snprintf(d->endpoint, sizeof d->endpoint, "%s", value);
+	else if (!strcmp(name, "ca"))
+		set_path(d->ca_file, sizeof d->ca_file, path, value);
+	else if (!strcmp(name, "certificat"))
+		set_path(d->cert_file, sizeof d->cert_file, path, value);
+	else if (!strcmp(name, "type_certificat")) {
+		if (strcmp(value, "PEM") && strcmp(value, "P12") && value[0])
+			snprintf(msg, msgsize, "[dmp] type_certificat : PEM ou P12 attendu");
+		else
+			snprintf(d->cert_type, sizeof d->cert_type, "%s", value);
+	} else if (!strcmp(name, "cle"))
+		set_path(d->key_file, sizeof d->key_file, path, value);
+	else if (!strcmp(name, "mot_de_passe"))
+		snprintf(d->key_password, sizeof d->key_password, "%s", value);
+	else if (!strcmp(name, "cachet_certificat"))
+		set_path(d->seal_cert, sizeof d->seal_cert, path, value);
+	else if (!strcmp(name, "cachet_cle"))
+		set_path(d->seal_key, sizeof d->seal_key, path, value);
+	else if (!strcmp(name, "cachet_mot_de_passe"))
+		snprintf(d->seal_password, sizeof d->seal_password, "%s", value);
+	else if (!strcmp(name, "homologation"))
+		snprintf(d->homologation, sizeof d->homologation, "%s", value);
+	else if (!strcmp(name, "structure"))
+		snprintf(d->structure_id, sizeof d->structure_id, "%s", value);
+	else if (!strcmp(name, "nom_structure"))
+		snprintf(d->structure_name, sizeof d->structure_name, "%s", value);
+	else if (!strcmp(name, "secteur"))
+		snprintf(d->secteur, sizeof d->secteur, "%s", value);
+	else if (!strcmp(name, "meteo"))
+		snprintf(c->dmp_weather, sizeof c->dmp_weather, "%s", value);
+	else if (!strcmp(name, "delai_connexion")) {
+		if (parse_int(value, 1, 120, &n))
+			snprintf(msg, msgsize, "[dmp] delai_connexion : secondes (1 à 120) attendues");
+		else
+			d->connect_timeout_ms = n * 1000;
+	} else if (!strcmp(name, "delai_total")) {
+		if (parse_int(value, 1, 600, &n))
+			snprintf(msg, msgsize, "[dmp] delai_total : secondes (1 à 600) attendues");
+		else
+			d->timeout_ms = n * 1000;
+	} else if (!strcmp(name, "automatique")) {
+		if (yes_no(value, &c->dmp_auto))
+			snprintf(msg, msgsize, "[dmp] automatique : oui ou non attendu");
+	} else if (!strcmp(name, "bris_de_glace_minutes")) {
+		if (parse_int(value, 5, 1440, &c->dmp_bdg_minutes))
+			snprintf(msg, msgsize, "[dmp] bris_de_glace_minutes : minutes (5 à 1440) "
+				 "attendues");
+	} else if (!strcmp(name, "rappel_jours")) {
+		if (parse_int(value, 1, 3650, &c->dmp_reminder_days))
+			snprintf(msg, msgsize, "[dmp] rappel_jours : nombre de jours attendu");
+	} else
+		return 0;
+	return 1;
+}
+
+/* [psc] keys; returns 1 when the key was known. */
+static int psc_key(struct config *c, const char *path, const char *name, const char *value,
+		   char *msg, size_t msgsize)
+{
+	struct psc_config *p = &c->psc;
+	int n;
+
+	msg[0] = 0;
+	if (!strcmp(name, "emetteur"))
+		snprintf(p->issuer, sizeof p->issuer, "%s", value);
+	else if (!strcmp(name, "client_id"))
+		snprintf(p->client_id, sizeof p->client_id, "%s", value);
+	else if (!strcmp(name, "client_secret"))
+		snprintf(p->client_secret, sizeof p->client_secret, "%s", value);
+	else if (!strcmp(name, "ca"))
+		set_path(p->ca_file, sizeof p->ca_file, path, value);
+	else if (!strcmp(name, "certificat"))
+		set_path(p->cert_file, sizeof p->cert_file, path, value);
+	else if (!strcmp(name, "cle"))
+		set_path(p->key_file, sizeof p->key_file, path, value);
+	else if (!strcmp(name, "scope"))
+		snprintf(p->scope, sizeof p->scope, "%s", value);
+	else if (!strcmp(name, "acr"))
+		snprintf(p->acr, sizeof p->acr, "%s", value);
+	else if (!strcmp(name, "canal")) {
+		if (strcmp(value, "MOBILE") && strcmp(value, "CARD"))
+			snprintf(msg, msgsize, "[psc] canal : MOBILE ou CARD attendu");
+		else
+			snprintf(p->channel, sizeof p->channel, "%s", value);
+	} else if (!strcmp(name, "identifiant"))
+		snprintf(c->psc_login_hint, sizeof c->psc_login_hint, "%s", value);
+	else if (!strcmp(name, "delai_connexion")) {
+		if (parse_int(value, 1, 120, &n))
+			snprintf(msg, msgsize, "[psc] delai_connexion : secondes (1 à 120) attendues");
+		else
+			p->connect_timeout_ms = n * 1000;
+	} else if (!strcmp(name, "delai_total")) {
+		if (parse_int(value, 1, 600, &n))
+			snprintf(msg, msgsize, "[psc] delai_total : secondes (1 à 600) attendues");
+		else
+			p->timeout_ms = n * 1000;
+	} else if (!strcmp(name, "attente_max")) {
+		if (parse_int(value, 10, 900, &p->max_wait_s))
+			snprintf(msg, msgsize, "[psc] attente_max : secondes (10 à 900) attendues");
 	} else
 		return 0;
 	return 1;
@@ -160,7 +296,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			c->workers = (int)v;
 		else
 			warn(c, lc->path, lineno, "[taches] nombre : un entier de 1 à 8, valeur ignorée");
-	} else if (!strcmp(section, "insi") && insi_key(c, lc->path, name, value, msg, sizeof msg)) {
+	} else if ((!strcmp(section, "insi") && insi_key(c, lc->path, name, value, msg, sizeof msg)) ||
+		   (!strcmp(section, "dmp") && dmp_key(c, lc->path, name, value, msg, sizeof msg)) ||
+		   (!strcmp(section, "psc") && psc_key(c, lc->path, name, value, msg, sizeof msg))) {
 		if (msg[0])
 			warn(c, lc->path, lineno, msg);
 	} else {

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include "core/insi_types.h"
+#include "core/dmp_types.h"
+#include "core/psc_types.h"
 
 struct config {
 	char db[4096];          /* [base] fichier */
@@ -15,6 +17,13 @@ struct config {
 	struct insi_config insi; /* [insi] */
 	int insi_auto;          /* [insi] automatique: call INSi on opening a dossier */
 	int insi_recheck_years; /* [insi] verification_ans: re-verify INS older than this */
+	struct dmp_config dmp;  /* [dmp] */
+	int dmp_auto;           /* [dmp] automatique: status and new documents on opening */
+	int dmp_bdg_minutes;    /* [dmp] bris_de_glace_minutes */
+	int dmp_reminder_days;  /* [dmp] rappel_jours: legal reminder period */
+	char dmp_weather[512];  /* [dmp] meteo: the "météo des services" address */
+	struct psc_config psc;  /* [psc] */
+	char psc_login_hint[32];/* [psc] identifiant: national id ("" = 8 + the user's RPPS) */
 	char warnings[1024];    /* non-fatal problems, "file:line: message" joined by '\n' */
 };
 

@@ -21,7 +21,9 @@ sim_start() { # sim_start [extra vigie-sim options]
 	rm -f "$TMP/sim.port"
 	"$VIGIE_SIM" --port 0 --port-file "$TMP/sim.port" --cert "$TMP/certs/server.pem" \
 		--key "$TMP/certs/server.key" --log "$TMP/sim.log" \
-		--identities "$SRCDIR/data/insi-sim-identities.tsv" "$@" \
+		--identities "$SRCDIR/data/insi-sim-identities.tsv" \
+		--dmp-patients "$SRCDIR/data/dmp-sim-patients.tsv" \
+		--psc-users "$SRCDIR/data/psc-sim-users.tsv" "$@" \
 		>"$TMP/sim.out" 2>"$TMP/sim.err" &
 	SIM_PID=$!
 	local i=0
@@ -54,11 +56,29 @@ cle = $TMP/certs/client.key
 idam = VIGIE-TEST-0001
 emetteur = cabinet.test@vigie.invalid
 instance = 6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f
+[dmp]
+adresse = https://localhost:$SIM_PORT/si-dmp-server/v2/services
+ca = $SIM_CA
+certificat = $TMP/certs/client.pem
+cle = $TMP/certs/client.key
+cachet_certificat = $TMP/certs/seal.pem
+cachet_cle = $TMP/certs/seal.key
+structure = 3750000001
+nom_structure = Cabinet de démonstration Vigie
+homologation = VIGIE-TEST-DMP
+[psc]
+emetteur = https://localhost:$SIM_PORT/psc
+client_id = vigie-demo
+client_secret = secret-demo
+ca = $SIM_CA
 EOF
 }
 
-sim_fault() { # sim_fault SPEC: the insi fault from now on
-	sim_curl -f -o /dev/null --data-binary "insi=$1" "https://localhost:$SIM_PORT/_sim/fault"
+sim_fault() { # sim_fault SPEC: the insi fault from now on (or SERVICE=SPEC: dmp, psc, ciba)
+	case $1 in
+	*=*) sim_curl -f -o /dev/null --data-binary "$1" "https://localhost:$SIM_PORT/_sim/fault" ;;
+	*) sim_curl -f -o /dev/null --data-binary "insi=$1" "https://localhost:$SIM_PORT/_sim/fault" ;;
+	esac
 }
 
 sim_stat() { # sim_stat NAME: one counter of /_sim/stats (insi_requests, insi_cr00, ...)

@@ -1,54 +1,11 @@
 /* INSi calls from a worker thread through the vigie-net helper process. */
 #include "jobs/insi_remote.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
+#include "jobs/net_remote.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
-
-static char helper_path[PATH_MAX + 16];
-static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
-
-static void find_helper(void)
-{
-	const char *env = getenv("VIGIE_NET");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(helper_path, sizeof helper_path, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		char *slash;
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			snprintf(helper_path, sizeof helper_path, "%.*s/vigie-net",
-				 (int)(slash - self), self);
-			if (access(helper_path, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(helper_path, sizeof helper_path, "vigie-net");
-}
-
-const char *insi_remote_helper(void)
-{
-	pthread_once(&helper_once, find_helper);
-	return helper_path;
-}
 
 static int fail(struct insi_error *e, int kind, const char *fmt, const char *detail)
 {
@@ -58,96 +15,12 @@ static int fail(struct insi_error *e, int kind, const char *fmt, const char *det
 	return kind;
 }
 
-static int spawn_helper(pid_t *pid, int *to_child, int *from_child, struct insi_error *e)
-{
-	char *argv[] = { (char *)insi_remote_helper(), (char *)"call", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t dflt;
-	int in[2], out[2], rc;
-
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
-		return fail(e, INSI_ERR_CONFIG, "Appel INSi impossible : %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	/* The terminal belongs to the screen: the helper's diagnostics go nowhere. */
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	/* Nothing else of this process (database, wake pipe) goes to the helper. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGPIPE);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	sigemptyset(&dflt);
-	posix_spawnattr_setsigmask(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	rc = strchr(argv[0], '/') ? posix_spawn(pid, argv[0], &fa, &attr, argv, environ)
-				  : posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(in[0]);
-	close(out[1]);
-	if (rc) {
-		close(in[1]);
-		close(out[0]);
-		return fail(e, INSI_ERR_CONFIG, "Programme d'appel INSi (vigie-net) introuvable ou "
-			    "non exécutable : %s", strerror(rc));
-	}
-	*to_child = in[1];
-	*from_child = out[0];
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Read the reply until EOF; -1 when stop() asked to give up. */
-static int read_reply(int fd, char *buf, size_t size, int (*stop)(void *), void *ctx)
-{
-	size_t len = 0;
-
-	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		int r = poll(&p, 1, 100);
-		ssize_t n;
-
-		if (stop && stop(ctx))
-			return -1;
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len >= size - 1)
-			break;
-	}
-	buf[len] = 0;
-	return 0;
-}
 
 int insi_remote_call(const struct insi_request *rq, int (*stop)(void *), void *stop_ctx,
 		     struct insi_result *r, struct insi_error *e)
 {
-	char *buf = malloc(INSI_WIRE_MAX);
-	int to, from, rc, status = 0, n;
-	pid_t pid;
+	char *buf = malloc(INSI_WIRE_MAX), *reply = NULL, err[200];
+	int n, rc;
 
 	memset(r, 0, sizeof *r);
 	memset(e, 0, sizeof *e);
@@ -159,29 +32,18 @@ int insi_remote_call(const struct insi_request *rq, int (*stop)(void *), void *s
 		return fail(e, INSI_ERR_CONFIG, "Configuration INSi invalide (saut de ligne dans "
 			    "une valeur)%s", "");
 	}
-	if ((rc = spawn_helper(&pid, &to, &from, e))) {
-		memset(buf, 0, (size_t)n);   /* the key password */
-		free(buf);
-		return rc;
-	}
-	rc = write_all(to, buf, (size_t)n);
-	memset(buf, 0, (size_t)n);
-	close(to);
-	if (rc == 0 && read_reply(from, buf, INSI_WIRE_MAX, stop, stop_ctx) < 0) {
-		kill(pid, SIGKILL);
-		rc = fail(e, INSI_ERR_CANCELLED, "Appel INSi annulé%s", "");
-	}
-	close(from);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == 0 && !buf[0])
-		rc = fail(e, INSI_ERR_CONFIG, "Le programme d'appel INSi (vigie-net) s'est arrêté "
-			  "sans répondre%s", WIFSIGNALED(status) ? " (signal)" : "");
-	else if (rc == 0)
-		rc = insi_reply_parse(buf, r, e);
-	else if (rc == -1)
-		rc = fail(e, INSI_ERR_CONFIG, "Le programme d'appel INSi (vigie-net) n'a pas lu la "
-			  "requête%s", "");
+	rc = net_remote_run("call", buf, (size_t)n, INSI_WIRE_MAX - 1, &reply, stop, stop_ctx,
+			    err, sizeof err);
+	memset(buf, 0, (size_t)n);   /* the key password */
 	free(buf);
+	if (rc == NET_REMOTE_CANCELLED)
+		return fail(e, INSI_ERR_CANCELLED, "Appel INSi annulé%s", "");
+	if (rc == NET_REMOTE_FAILED)
+		return fail(e, INSI_ERR_CONFIG, "%s", err);
+	if (!reply[0])
+		rc = fail(e, INSI_ERR_CONFIG, "%s", err);
+	else
+		rc = insi_reply_parse(reply, r, e);
+	free(reply);
 	return rc;
 }

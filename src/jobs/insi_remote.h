@@ -5,10 +5,6 @@
 
 #include "core/insi_wire.h"
 
-/* Path of vigie-net: $VIGIE_NET, else next to the running program, else "vigie-net" looked up
- * in PATH. The returned string is static. */
-const char *insi_remote_helper(void);
-
 /* One call: spawns vigie-net, sends the request, waits for the reply while polling stop (the
  * helper is killed when it returns nonzero). Returns 0 with r filled on a CR, or a negative
  * insi_error_kind with e filled (French message). */

@@ -1,4 +1,4 @@
-/* INSi teleservice client: SOAP 1.2 requests over libcurl, answer and fault parser. */
+/* INSi teleservice client: SOAP 1.2 requests (over net/http.c), answer and fault parser. */
 #include "net/insi.h"
 #include "core/insi_wire.h"
 
@@ -6,19 +6,17 @@
 #include "core/date.h"
 #include "core/ins.h"
 #include "core/nir.h"
+#include "net/http.h"
 
-#include <curl/curl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/rand.h>
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
 #define NS_RESULTAT "http://www.cnamts.fr/INSiResultat"
@@ -938,56 +936,12 @@ int insi_parse_response(const char *xml, size_t len, struct insi_result *r, stru
 
 /* ------------------------------------------------------------------ transport */
 
-struct xfer {
-	char *buf;
-	size_t len;
-	int too_big;
-	insi_stop_fn stop;
-	void *stop_ctx;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
+static int check_transport(const struct insi_config *cfg, const struct http_target *t,
+			   struct insi_error *e)
 {
-	struct xfer *x = ud;
-	size_t bytes = size * n;
-	char *nb;
+	char msg[sizeof e->message];
+	int rc;
 
-	if (x->len + bytes > INSI_MAX_BODY) {
-		x->too_big = 1;
-		return 0;
-	}
-	nb = realloc(x->buf, x->len + bytes + 1);
-	if (!nb)
-		return 0;
-	memcpy(nb + x->len, p, bytes);
-	x->buf = nb;
-	x->len += bytes;
-	x->buf[x->len] = 0;
-	return bytes;
-}
-
-static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
-{
-	struct xfer *x = ud;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return x->stop && x->stop(x->stop_ctx) ? 1 : 0;
-}
-
-static int file_ok(const char *path, const char *key, struct insi_error *e)
-{
-	if (path[0] && access(path, R_OK))
-		return fail(e, INSI_ERR_CONFIG, "Fichier introuvable ou illisible : %s ([insi] %s)",
-			    path, key);
-	return 0;
-}
-
-static int check_transport(const struct insi_config *cfg, struct insi_error *e)
-{
 	if (!cfg->endpoint[0])
 		return fail(e, INSI_ERR_CONFIG, "Adresse du service INSi absente de la configuration "
 			    "([insi] adresse)");
@@ -995,275 +949,68 @@ static int check_transport(const struct insi_config *cfg, struct insi_error *e)
 		return fail(e, INSI_ERR_CONFIG, "Adresse INSi « %s » refusée : seul https:// est "
 			    "accepté (les traits d'identité ne circulent jamais en clair)",
 			    cfg->endpoint);
-	if (file_ok(cfg->ca_file, "ca", e) || file_ok(cfg->cert_file, "certificat", e) ||
-	    file_ok(cfg->key_file, "cle", e))
-		return INSI_ERR_CONFIG;
+	rc = http_check_target(t, cfg->endpoint, msg, sizeof msg);
+	if (rc)
+		return fail(e, INSI_ERR_CONFIG, "%s", msg);
 	return 0;
 }
 
-/* A zeroed configuration must not mean "wait for ever" (libcurl's 0). */
-static int total_ms(const struct insi_config *cfg)
+static void make_target(const struct insi_config *cfg, insi_stop_fn stop, void *stop_ctx,
+			struct http_target *t)
 {
-	return cfg->timeout_ms > 0 ? cfg->timeout_ms : 20000;
-}
-
-static int connect_ms(const struct insi_config *cfg)
-{
-	return cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
-}
-
-/* "PEM" or "P12": from the configuration, else from the file name. */
-static const char *cert_type(const struct insi_config *cfg)
-{
-	size_t n = strlen(cfg->cert_file);
-
-	if (cfg->cert_type[0])
-		return cfg->cert_type;
-	if (n > 4 && (!strcasecmp(cfg->cert_file + n - 4, ".p12") ||
-		      !strcasecmp(cfg->cert_file + n - 4, ".pfx")))
-		return "P12";
-	return "PEM";
-}
-
-static void set_tls(CURL *h, const struct insi_config *cfg)
-{
-	/* Peer and host verification stay at libcurl's default: on. */
-	if (cfg->ca_file[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
-	if (cfg->cert_file[0]) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, cert_type(cfg));
-	}
-	if (cfg->key_file[0]) {
-		curl_easy_setopt(h, CURLOPT_SSLKEY, cfg->key_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	if (cfg->key_password[0])
-		curl_easy_setopt(h, CURLOPT_KEYPASSWD, cfg->key_password);
-}
-
-/* "20 s", "1,5 s", "300 ms" */
-static void fmt_duration(int ms, char *buf, size_t size)
-{
-	if (ms < 1000)
-		snprintf(buf, size, "%d ms", ms);
-	else if (ms % 1000 == 0)
-		snprintf(buf, size, "%d s", ms / 1000);
-	else
-		snprintf(buf, size, "%d,%d s", ms / 1000, (ms % 1000) / 100);
-}
-
-/* OpenSSL's verification reasons, as libcurl reports them, said in French. */
-static const char *tls_reason(const char *detail)
-{
-	static const struct {
-		const char *needle, *fr;
-	} map[] = {
-		{ "unable to get local issuer", "autorité de certification inconnue (vérifiez [insi] ca)" },
-		{ "self-signed", "certificat autosigné, émis par aucune autorité reconnue" },
-		{ "self signed", "certificat autosigné, émis par aucune autorité reconnue" },
-		{ "has expired", "certificat expiré" },
-		{ "not yet valid", "certificat pas encore valide" },
-		{ "revoked", "certificat révoqué" },
-		{ "subject name", "le nom du serveur ne correspond pas à son certificat" },
-		{ "does not match", "le nom du serveur ne correspond pas à son certificat" },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strstr(detail, map[i].needle))
-			return map[i].fr;
-	return NULL;
-}
-
-static int map_tls_error(CURLcode rc, const char *detail, const struct insi_config *cfg,
-			 struct insi_error *e)
-{
-	const char *fr = tls_reason(detail);
-
-	switch (rc) {
-	case CURLE_PEER_FAILED_VERIFICATION:
-		if (fr)
-			return fail(e, INSI_ERR_TLS, "Certificat du serveur INSi non reconnu : %s", fr);
-		return fail(e, INSI_ERR_TLS, "Certificat du serveur INSi non reconnu (détail : %s)",
-			    detail);
-	case CURLE_SSL_CACERT_BADFILE:
-		return fail(e, INSI_ERR_TLS, "Fichier des autorités de certification INSi inutilisable : "
-			    "%s ([insi] ca)", cfg->ca_file[0] ? cfg->ca_file : "(système)");
-	case CURLE_SSL_CERTPROBLEM:
-		return fail(e, INSI_ERR_TLS, "Certificat client INSi inutilisable : fichier, format "
-			    "(%s) ou mot de passe incorrect (détail : %s)", cert_type(cfg), detail);
-	default:
-		return fail(e, INSI_ERR_TLS, "Échec de la connexion sécurisée (TLS) au service INSi : "
-			    "certificat client refusé ou protocole incompatible (détail : %s)", detail);
-	}
-}
-
-static int is_tls_error(CURLcode rc)
-{
-	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
-	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
-	       rc == CURLE_SSL_ENGINE_NOTFOUND || rc == CURLE_SSL_ENGINE_SETFAILED ||
-	       rc == CURLE_SSL_CRL_BADFILE || rc == CURLE_SSL_INVALIDCERTSTATUS ||
-	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_USE_SSL_FAILED;
-}
-
-/* The peer closed the connection (no TLS verdict): a connection problem, not a certificate one. */
-static int dropped(const char *detail)
-{
-	return strstr(detail, "reset by peer") || strstr(detail, "unexpected eof") ||
-	       strstr(detail, "SSL_ERROR_SYSCALL");
-}
-
-static int map_curl_error(CURLcode rc, CURL *h, const char *detail, const struct insi_config *cfg,
-			  const struct xfer *x, struct insi_error *e)
-{
-	char d[32];
-	double connect_time = 0;
-	long os_errno = 0;
-
-	if (is_tls_error(rc) && !dropped(detail))
-		return map_tls_error(rc, detail, cfg, e);
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (%s)",
-			    os_errno == ECONNREFUSED ? "connexion refusée"
-			    : os_errno == ENETUNREACH || os_errno == EHOSTUNREACH ? "réseau inaccessible"
-			    : "connexion impossible");
-	case CURLE_COULDNT_RESOLVE_HOST:
-		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (nom de serveur inconnu : "
-			    "%s)", cfg->endpoint);
-	case CURLE_OPERATION_TIMEDOUT:
-		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME, &connect_time);
-		if (connect_time <= 0) {
-			fmt_duration(connect_ms(cfg), d, sizeof d);
-			return fail(e, INSI_ERR_TIMEOUT, "Délai dépassé : le service INSi n'a pas accepté "
-				    "la connexion en %s", d);
-		}
-		fmt_duration(total_ms(cfg), d, sizeof d);
-		return fail(e, INSI_ERR_TIMEOUT, "Délai dépassé : le service INSi n'a pas répondu en %s",
-			    d);
-	case CURLE_ABORTED_BY_CALLBACK:
-		return fail(e, INSI_ERR_CANCELLED, "Appel INSi annulé");
-	case CURLE_WRITE_ERROR:
-	case CURLE_FILESIZE_EXCEEDED:
-		if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-			return fail(e, INSI_ERR_PARSE, "Réponse INSi refusée : plus de 1 Mio");
-		return fail(e, INSI_ERR_CONNECT, "Mémoire insuffisante pour recevoir la réponse INSi");
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-		/* A TLS alert here is the server refusing our certificate after the handshake. */
-		if (strstr(detail, "alert"))
-			return map_tls_error(CURLE_SSL_CONNECT_ERROR, detail, cfg, e);
-		/* fall through */
-	case CURLE_GOT_NOTHING:
-	case CURLE_SSL_CONNECT_ERROR: /* dropped during the handshake */
-		/* A server that refuses a missing certificate may reset before its alert is read. */
-		return fail(e, INSI_ERR_CONNECT, "Service INSi injoignable (connexion interrompue par "
-			    "le serveur sans réponse)%s", cfg->cert_file[0] ? "" : " ; aucun certificat "
-			    "client n'est configuré ([insi] certificat)");
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-		return fail(e, INSI_ERR_CONFIG, "Adresse INSi « %s » invalide ([insi] adresse)",
-			    cfg->endpoint);
-	default:
-		return fail(e, INSI_ERR_CONNECT, "Échec de l'appel INSi (erreur libcurl %d : %s)",
-			    (int)rc, detail);
-	}
-}
-
-static const char *http_hint(long status)
-{
-	switch (status) {
-	case 401: case 403: return " : accès refusé (certificat client ?)";
-	case 404: return " : adresse introuvable (vérifiez [insi] adresse)";
-	case 500: return " : erreur interne du serveur";
-	case 502: case 504: return " : passerelle en erreur";
-	case 503: return " : service indisponible";
-	default: return "";
-	}
+	memset(t, 0, sizeof *t);
+	t->service = "INSi";
+	t->section = "insi";
+	t->ca_file = cfg->ca_file;
+	t->cert_file = cfg->cert_file;
+	t->cert_type = cfg->cert_type;
+	t->key_file = cfg->key_file;
+	t->key_password = cfg->key_password;
+	t->connect_timeout_ms = cfg->connect_timeout_ms;
+	t->timeout_ms = cfg->timeout_ms;
+	t->max_body = INSI_MAX_BODY;
+	t->stop = stop;
+	t->stop_ctx = stop_ctx;
 }
 
 /* Status and body to a result: a SOAP fault wins over the status, as SOAP 1.2 sends it
  * with 500; any other non-200 answer is an HTTP error. */
-static int read_answer(long status, const struct xfer *x, struct insi_result *r,
-		       struct insi_error *e)
+static int read_answer(const struct http_target *t, const struct http_response *resp,
+		       struct insi_result *r, struct insi_error *e)
 {
-	int rc = insi_parse_response(x->buf ? x->buf : "", x->len, r, e);
+	int rc = insi_parse_response(resp->body ? resp->body : "", resp->len, r, e);
+	char hint[128];
 
-	if (e && status != 200)
-		e->http_status = status;
-	if (status == 200 || rc == INSI_ERR_FAULT)
+	if (e && resp->status != 200)
+		e->http_status = resp->status;
+	if (resp->status == 200 || rc == INSI_ERR_FAULT)
 		return rc;
 	memset(r, 0, sizeof *r);
-	fail(e, INSI_ERR_HTTP, "Le service INSi a répondu par une erreur HTTP %ld%s", status,
-	     http_hint(status));
+	fail(e, INSI_ERR_HTTP, "Le service INSi a répondu par une erreur HTTP %ld%s", resp->status,
+	     http_status_hint(t, resp->status, hint, sizeof hint));
 	return INSI_ERR_HTTP;
-}
-
-static CURL *make_handle(const struct insi_config *cfg, struct curl_slist *hdr, const char *body,
-			 struct xfer *x, char *errbuf)
-{
-	CURL *h = curl_easy_init();
-
-	if (!h)
-		return NULL;
-	curl_easy_setopt(h, CURLOPT_URL, cfg->endpoint);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms(cfg));
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)total_ms(cfg));
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE, (long)INSI_MAX_BODY);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	set_tls(h, cfg);
-	return h;
 }
 
 static int post(const struct insi_config *cfg, const char *action, const char *body,
 		insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
 {
-	char ctype[256], errbuf[CURL_ERROR_SIZE] = "";
-	struct xfer x = { NULL, 0, 0, stop, stop_ctx };
-	struct curl_slist *hdr = NULL;
-	CURL *h;
-	CURLcode rc;
-	long status = 0;
-	int ret;
+	static const char *const headers[] = { "Accept: application/soap+xml", NULL };
+	struct http_response resp;
+	struct http_target t;
+	char ctype[256], msg[sizeof e->message];
+	int rc;
 
-	snprintf(ctype, sizeof ctype, "Content-Type: application/soap+xml; charset=utf-8; "
-		 "action=\"%s\"", action);
-	hdr = curl_slist_append(hdr, ctype);
-	hdr = curl_slist_append(hdr, "Accept: application/soap+xml");
-	hdr = curl_slist_append(hdr, "Expect:"); /* no 1 s wait for "100 Continue" */
-	h = hdr ? make_handle(cfg, hdr, body, &x, errbuf) : NULL;
-	if (!h) {
-		curl_slist_free_all(hdr);
-		return fail(e, INSI_ERR_CONNECT, "Impossible de préparer l'appel INSi (libcurl)");
-	}
-	rc = curl_easy_perform(h);
-	if (rc != CURLE_OK) {
-		ret = map_curl_error(rc, h, errbuf[0] ? errbuf : curl_easy_strerror(rc), cfg, &x, e);
-	} else {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		ret = read_answer(status, &x, r, e);
-	}
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdr);
-	free(x.buf);
-	return ret;
+	make_target(cfg, stop, stop_ctx, &t);
+	snprintf(ctype, sizeof ctype, "application/soap+xml; charset=utf-8; action=\"%s\"", action);
+	rc = http_request(&t, "POST", cfg->endpoint, headers, ctype, body, strlen(body), NULL, NULL,
+			  &resp, msg, sizeof msg);
+	if (rc == HTTP_ERR_TOO_BIG)
+		return fail(e, INSI_ERR_PARSE, "%s", msg);
+	if (rc)
+		return fail(e, rc, "%s", msg); /* the same values as INSI_ERR_* */
+	rc = read_answer(&t, &resp, r, e);
+	http_response_free(&resp);
+	return rc;
 }
 
 static int call(const struct insi_config *cfg, const char *action, char *request,
@@ -1294,11 +1041,13 @@ int insi_search_traits(const struct insi_config *cfg, const struct insi_traits_q
 		       insi_stop_fn stop, void *stop_ctx, struct insi_result *r, struct insi_error *e)
 {
 	char msgid[48], now[40];
+	struct http_target t;
 
 	memset(r, 0, sizeof *r);
 	err_clear(e);
+	make_target(cfg, stop, stop_ctx, &t);
 	/* Input first: traits that cannot be sent are refused even without a configuration. */
-	if (check_traits(q, e) || check_transport(cfg, e) ||
+	if (check_traits(q, e) || check_transport(cfg, &t, e) ||
 	    new_ids(msgid, sizeof msgid, now, sizeof now, e))
 		return e ? e->kind : INSI_ERR_INPUT;
 	return call(cfg, ACTION_TRAITS, insi_build_traits_request(cfg, q, msgid, now, e), stop,
@@ -1310,10 +1059,12 @@ int insi_search_vitale(const struct insi_config *cfg, const struct insi_vitale_q
 {
 	char msgid[48], now[40];
 	struct vitale_ids v;
+	struct http_target t;
 
 	memset(r, 0, sizeof *r);
 	err_clear(e);
-	if (check_vitale(q, &v, e) || check_transport(cfg, e) ||
+	make_target(cfg, stop, stop_ctx, &t);
+	if (check_vitale(q, &v, e) || check_transport(cfg, &t, e) ||
 	    new_ids(msgid, sizeof msgid, now, sizeof now, e))
 		return e ? e->kind : INSI_ERR_INPUT;
 	return call(cfg, ACTION_VITALE, insi_build_vitale_request(cfg, q, msgid, now, e), stop,
@@ -1380,7 +1131,7 @@ void insi_global_init(void)
 {
 	if (global_done++)
 		return;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	http_global_init();
 	xmlInitParser();
 }
 
@@ -1388,6 +1139,6 @@ void insi_global_cleanup(void)
 {
 	if (global_done == 0 || --global_done)
 		return;
-	curl_global_cleanup();
+	http_global_cleanup();
 	xmlCleanupParser();
 }

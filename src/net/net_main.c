@@ -1,9 +1,13 @@
-/* vigie-net: the helper that makes teleservice calls for vigie, so that libcurl, OpenSSL and
- * libxml2 stay out of the interface process; also runs "vigie insi ..." for the command line. */
+/* vigie-net: the helper that makes teleservice calls for vigie (INSi, DMP, Pro Santé Connect),
+ * so that libcurl, OpenSSL and libxml2 stay out of the interface process; also runs
+ * "vigie insi ..." for the command line. */
 #include <config.h>
 #include "cli.h"
 #include "core/insi_wire.h"
+#include "net/dmp.h"
+#include "cda/cda_text.h"
 #include "net/insi.h"
+#include "net/psc.h"
 #include "settings.h"
 
 #include <signal.h>
@@ -92,11 +96,55 @@ static int command(int argc, char **argv)
 	}
 }
 
+#define CDA_TEXT_INPUT_MAX (16 * 1024 * 1024)
+
+/* "vigie-net cda-text": a CDA document on stdin, its structured narrative on stdout (the
+ * interface does not link libxml2). Exit 1 with a French reason on stderr when unreadable. */
+static int cda_text(void)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *in = malloc(cap), *text = NULL, err[200];
+	ssize_t n;
+	int rc = 1;
+
+	while (in) {
+		if (len == cap) {
+			char *b = cap >= CDA_TEXT_INPUT_MAX ? NULL : realloc(in, cap * 2);
+			if (!b) {
+				fprintf(stderr, "vigie-net : document trop volumineux\n");
+				free(in);
+				return 1;
+			}
+			in = b;
+			cap *= 2;
+		}
+		n = read(0, in + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (in && cda_narrative(in, len, &text, err, sizeof err) == 0) {
+		fputs(text, stdout);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+	} else if (in) {
+		fprintf(stderr, "vigie-net : %s\n", err);
+	}
+	free(text);
+	free(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && !strcmp(argv[1], "call"))
 		return call();
+	if (argc == 2 && !strcmp(argv[1], "dmp"))
+		return dmp_helper_main();
+	if (argc == 2 && !strcmp(argv[1], "psc"))
+		return psc_helper_main();
+	if (argc == 2 && !strcmp(argv[1], "cda-text"))
+		return cda_text();
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "insi"))
 			return command(argc, argv);
@@ -104,7 +152,10 @@ int main(int argc, char **argv)
 		printf("vigie-net %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "Usage : vigie-net call            (requête sur l'entrée standard)\n"
+	fprintf(stderr, "Usage : vigie-net call            (requête INSi sur l'entrée standard)\n"
+			"        vigie-net dmp             (requête DMP sur l'entrée standard)\n"
+			"        vigie-net psc             (requête Pro Santé Connect, idem)\n"
+			"        vigie-net cda-text        (document CDA sur l'entrée, texte en sortie)\n"
 			"        vigie-net insi search|parse ... (comme « vigie insi »)\n"
 			"vigie-net est lancé par vigie pour les appels aux téléservices.\n");
 	return 2;

@@ -40,10 +40,31 @@ static const struct action_def actions[] = {
 	{ "ins-reject", "INS : rejeter la réponse" },
 	{ "ins-from-search", "Créer le patient depuis INSi (traits saisis)" },
 	{ "stats-show", "Indicateurs d'identitovigilance" },
+	{ "dica-show", "DMP : liste DICA (conditions d'accès et remèdes)" },
+	{ "dmp-docs", "DMP : documents du patient" },
+	{ "dmp-consent", "DMP : consentement à la consultation (oui/non)" },
+	{ "dmp-informed", "DMP : patient informé (oui/non)" },
+	{ "dmp-oppose", "DMP : opposition à l'alimentation (oui/non, sans motif)" },
+	{ "dmp-bdg", "DMP : bris de glace (urgence, tracé) / le terminer" },
+	{ "dmp-authorize", "DMP : déclarer votre autorisation d'accès (TD0.3)" },
+	{ "dmp-refresh", "DMP : interroger à nouveau" },
+	{ "dmp-weather", "DMP : adresse de la météo des services" },
+	{ "psc-signin", "Pro Santé Connect : se connecter (code à valider sur e-CPS)" },
+	{ "psc-signout", "Pro Santé Connect : se déconnecter" },
+	{ "doc-view", "Document : afficher (texte du PDF)" },
+	{ "doc-structured", "Document : texte du PDF / document structuré" },
+	{ "dmp-select", "DMP : sélectionner le document (plusieurs possibles)" },
+	{ "dmp-select-all", "DMP : tout sélectionner / tout désélectionner" },
+	{ "dmp-integrate", "DMP : intégrer au dossier les documents sélectionnés" },
+	{ "dmp-filter", "DMP : filtrer sur un texte (titre, type, auteur, date...)" },
+	{ "dmp-filter-invisible", "DMP : seulement les documents invisibles au patient" },
+	{ "dmp-filter-new", "DMP : seulement les nouveaux documents" },
+	{ "documents-show", "Documents du dossier" },
 };
 
 static const char *const contexts[] = { "global", "list", "search", "dossier", "form", "help",
-					 "ins", "stats" };
+					 "ins", "stats", "dica", "dmpdocs", "docview", "legal",
+					 "documents" };
 
 int action_lookup(const char *name)
 {

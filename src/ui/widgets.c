@@ -32,8 +32,10 @@ void status_draw(const struct status_info *si)
 				si->pending_label ? "" : "Tâches", si->pending,
 				si->pending > 1 ? "s" : "");
 	for (size_t i = 0; i < si->nservices && len < (int)sizeof right; i++)
-		len += snprintf(right + len, sizeof right - len, "%s:%s │ ", si->services[i].name,
-				si->services[i].up > 0 ? "ok" : si->services[i].up == 0 ? "HS" : "?");
+		len += snprintf(right + len, sizeof right - len, "%s%s%s │ ", si->services[i].name,
+				si->services[i].up == -2 ? "" : ":",
+				si->services[i].up == -2 ? "" : si->services[i].up > 0 ? "ok"
+				: si->services[i].up == 0 ? "HS" : "?");
 	if (si->readonly && len < (int)sizeof right)
 		len += snprintf(right + len, sizeof right - len, "LECTURE SEULE │ ");
 	if (len < (int)sizeof right)

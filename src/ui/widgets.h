@@ -21,7 +21,7 @@ void banner_draw(int y, const struct banner_info *b);
 
 struct status_service {
 	const char *name;   /* "INSi" */
-	int up;             /* 1 up, 0 down, -1 unknown */
+	int up;             /* 1 up, 0 down, -1 unknown, -2 name only (e.g. who is signed in) */
 };
 
 struct status_info {

@@ -350,7 +350,7 @@ check "hang: the client times out without an answer ($(cat "$TMP/hang.out"), exp
 status=$(sim_curl -o "$ANS" -w '%{http_code}' --data-binary "insi=explode" "https://localhost:$SIM_PORT/_sim/fault")
 check "control: bad spec refused with 400 and a French reason" \
 	sh -c "[ '$status' = 400 ] && grep -q 'panne inconnue' '$ANS'"
-status=$(sim_curl -o "$ANS" -w '%{http_code}' --data-binary "dmp=reset" "https://localhost:$SIM_PORT/_sim/fault")
+status=$(sim_curl -o "$ANS" -w '%{http_code}' --data-binary "mss=reset" "https://localhost:$SIM_PORT/_sim/fault")
 check "control: unknown service refused" sh -c "[ '$status' = 400 ] && grep -q 'service inconnu' '$ANS'"
 check "control: fault back to none" [ "$(sim_stat insi_fault)" = none ]
 
