@@ -69,4 +69,24 @@ vg parse "$SRCDIR/tests/data/insi/bad_billion_laughs.xml"
 check "vigie-net hostile XML under valgrind (exit 1, not 9)" [ "$?" = 1 ]
 check "valgrind logs of vigie-net clean" sh -c '! grep -l "definitely lost\|Invalid " "$0"/vgnet.*.log' "$TMP"
 
+# The DMP path from the command line: Pro Santé Connect sign-in (a job, vigie-net psc), the
+# DICA guard, TD0.2 and TD3.1, then TD3.2 and integration (vigie-net dmp, the CDA reader).
+CHLOE=288046311341243
+sim_fault ciba=approve:300,interval:1
+"$VIGIE" --config "$TMP/vigie.conf" --db "$DB" --user jmartin dmp consent "$CHLOE" \
+	--consultation oui >/dev/null
+vgdmp() { valgrind -q --trace-children=yes --trace-children-skip='*pdftotext*' \
+	--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=9 --log-file="$TMP/vgdmp.%p.log" \
+	"$VIGIE" --config "$TMP/vigie.conf" --db "$DB" --user jmartin "$@" >"$TMP/vgdmp.out" 2>&1; }
+vgdmp dica "$CHLOE" --connexion
+check "vigie dica --connexion under valgrind: DMP consultable, no error, no leak" \
+	[ "$?" = 0 -a "$(grep -c '^consultation_possible: oui' "$TMP/vgdmp.out")" = 1 ]
+ids=$("$VIGIE" --config "$TMP/vigie.conf" --db "$DB" --user jmartin dmp list "$CHLOE" \
+	--hors-ligne | awk -F'\t' 'NR > 1 && NR <= 3 { print $1 }')
+vgdmp dmp integrate "$CHLOE" $ids
+check "vigie dmp integrate under valgrind: two documents, no error, no leak" \
+	[ "$?" = 0 -a "$(sqlite3 "$DB" "SELECT count(*) FROM documents WHERE provenance = 'DMP'")" = 2 ]
+check "valgrind logs of the DMP path clean" sh -c '! grep -l "definitely lost\|Invalid " "$0"/vgdmp.*.log' "$TMP"
+
 finish
