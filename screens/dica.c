@@ -36,8 +36,13 @@ long long app_dmp_post(struct app *a, long long patient_id, enum dmp_purpose pur
 
 	for (int i = 0; i < APP_DMP_PENDING_MAX; i++) {
 		if (a->dmp_pending[i].job && a->dmp_pending[i].patient == patient_id &&
-		    a->dmp_pending[i].purpose == (int)purpose)
+		    a->dmp_pending[i].purpose == (int)purpose) {
+			/* An explicit action must not vanish without a word. */
+			if (purpose != DMP_REFRESH)
+				app_message(a, ST_WARN, "Un appel DMP du même type est déjà en cours "
+					    "pour ce patient : attendez sa fin");
 			return 0;
+		}
 		if (!a->dmp_pending[i].job && slot < 0)
 			slot = i;
 	}
@@ -263,8 +268,9 @@ void dmp_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 		return;
 	}
 	dica_evaluate(&in, &r);
-	if (r.all_ok || (r.bdg_active && in.dmp.state == DMP_STATE_ACTIVE &&
-			 in.dmp.authz != DMP_AUTHZ_BLOCKED)) {
+	/* Bris de glace already makes C (and D without authorisation) green: all four lines
+	 * still have to be, an unqualified INS or nobody signed in is not "consultable". */
+	if (r.all_ok) {
 		*style = ST_OK;
 		len = (size_t)snprintf(buf, size, "DMP+  consultable");
 	} else {
@@ -298,7 +304,7 @@ void dmp_summary_line(struct app *a, long long patient_id, char *buf, size_t siz
 						n_inv, n_inv > 1 ? "s" : "");
 	}
 	if (len < size)
-		snprintf(buf + len, size - len, "   d : DICA  D : documents");
+		snprintf(buf + len, size - len, "   d : DICA");   /* D is on the hint line */
 }
 
 /* ---- legal reminder ------------------------------------------------------------------------ */

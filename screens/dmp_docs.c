@@ -28,6 +28,7 @@ struct dmp_docs {
 	long long view_job;         /* DMP_VIEW job whose text will open the viewer */
 	char result[160];           /* outcome of the last job of this patient, shown in full */
 	char error[256];
+	int seen;                   /* drawn at least once (not only queued behind the reminder) */
 };
 
 /* "AAAAMMJJ..." → "JJ/MM/AAAA" */
@@ -154,6 +155,7 @@ static void draw(struct screen *base)
 	int cols = ui_cols(), lines = ui_lines();
 	int n_new = 0, n_inv = 0;
 
+	d->seen = 1;
 	for (size_t i = 0; i < d->nrows; i++) {
 		n_new += d->rows[i].is_new;
 		n_inv += d->rows[i].is_new && d->rows[i].doc.invisible_patient;
@@ -162,7 +164,8 @@ static void draw(struct screen *base)
 		 "invisible(s) patient — %zu choisi(s)", d->nshown,
 		 d->only_invisible ? " invisibles au patient" : "", d->only_new ? " nouveaux" : "",
 		 n_new, n_inv, count_selected(d));
-	ui_text(2, 0, cols, ST_LABEL, "     Date        Type                   Titre"
+	/* Above the columns of draw_row, after the list's 2-character cursor and 6 markers. */
+	ui_text(2, 0, cols, ST_LABEL, "         Date        Type                   Titre"
 		"                          Auteur", 1);
 	list_place(&d->list, 3, 0, lines - 8, cols);
 	if (d->error[0]) {
@@ -332,8 +335,9 @@ static void destroy(struct screen *base)
 {
 	struct dmp_docs *d = (struct dmp_docs *)base;
 
-	/* Leaving the list is the visit: later counts of new documents start from now. */
-	if (!d->app->st->readonly && dmp_visit_mark(d->app->st, d->id, d->app->login))
+	/* Leaving the list is the visit: later counts of new documents start from now. Not
+	 * when the legal reminder was refused and the list never shown. */
+	if (d->seen && !d->app->st->readonly && dmp_visit_mark(d->app->st, d->id, d->app->login))
 		app_message(d->app, ST_ERROR, "Visite non enregistrée : %s", d->app->st->err);
 	free(d->rows);
 	free(d->shown);

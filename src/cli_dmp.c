@@ -161,7 +161,7 @@ static int dica(const struct cli *cl, struct store *st, long long pid)
 			if (r.may_query) {
 				dmp_run_now(st, &cl->c->dmp, pid, DMP_REFRESH, NULL, 0, msg,
 					    sizeof msg);
-				fprintf(stderr, "DMP : %s\n", msg);
+				fprintf(stderr, "%s\n", msg);
 			}
 		}
 	}

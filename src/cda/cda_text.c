@@ -1,5 +1,6 @@
 /* The structured narrative of a CDA R2 document as plain text. */
 #include "cda/cda_text.h"
+#include "cda/cda_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,18 +171,9 @@ int cda_narrative(const char *xml, size_t len, char **text, char *err, size_t er
 		snprintf(err, errsize, "Document trop volumineux (plus de 16 Mio)");
 		return -1;
 	}
-	/* No network, no DTD loading, no entity substitution; a DOCTYPE is refused below. */
-	doc = xmlReadMemory(xml, (int)len, "cda.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		snprintf(err, errsize, "Document CDA illisible (XML mal formé)");
+	/* The one guarded parser: a DOCTYPE stops it before any declaration is read. */
+	if (!(doc = cda_xml_read(xml, len, "Document CDA", err, errsize)))
 		return -1;
-	}
-	if (doc->intSubset || doc->extSubset) {
-		xmlFreeDoc(doc);
-		snprintf(err, errsize, "Document refusé : il déclare un DTD");
-		return -1;
-	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || !is_hl7(root, "ClinicalDocument")) {
 		xmlFreeDoc(doc);

@@ -51,7 +51,7 @@ static void arg_free(void *p)
 	struct dmp_job_arg *a = p;
 
 	if (a) {
-		memset(&a->cfg, 0, sizeof a->cfg);   /* key passwords */
+		explicit_bzero(&a->cfg, sizeof a->cfg);   /* key passwords */
 		free(a);
 	}
 }
@@ -119,12 +119,17 @@ static int is_down(const struct dmp_reply *r)
 /* Trace of every call (action dmp-appel): transaction, result or error code, duration. */
 static void trace(struct run *rn, enum dmp_op op, const struct dmp_reply *r, long ms)
 {
-	char detail[200];
+	char detail[200], code[sizeof r->err.code];
 	int own, rc;
 
+	/* The fault code comes from the server: nothing in it may break the JSON. */
+	snprintf(code, sizeof code, "%s", r->err.code);
+	for (char *c = code; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+			*c = '_';
 	snprintf(detail, sizeof detail, "{\"transaction\":\"%s\",\"resultat\":\"%s\","
 		 "\"duree_ms\":%ld,\"mode\":\"%s\"}", dmp_op_name(op),
-		 r->rc == DMP_OK ? "ok" : *r->err.code ? r->err.code : dmp_error_kind_name(r->rc),
+		 r->rc == DMP_OK ? "ok" : *code ? code : dmp_error_kind_name(r->rc),
 		 ms, rn->arg->actor.access_mode);
 	rc = store_write_begin(rn->st, &own);
 	if (rc == 0)
@@ -399,6 +404,15 @@ static void fetched_free(struct fetched *f)
 	free(f->text);
 }
 
+/* The cached entry's XDS patient id ("INS^^^&OID&ISO^NH") names this patient's INS: a row
+ * number given on the command line may belong to another dossier. */
+static int same_patient(const char *xds_id, const char *ins)
+{
+	size_t n = strlen(ins);
+
+	return n > 0 && !strncmp(xds_id, ins, n) && xds_id[n] == '^';
+}
+
 /* TD3.2 of one cached entry, checked: the bytes, the PDF copy and its text. */
 static int retrieve(struct run *rn, long long row_id, struct fetched *f)
 {
@@ -410,6 +424,12 @@ static int retrieve(struct run *rn, long long row_id, struct fetched *f)
 	if (dmp_doc_get(rn->st, row_id, &f->row)) {
 		snprintf(rn->msg, sizeof rn->msg, "Document du DMP introuvable dans la liste : "
 			 "actualisez-la");
+		rn->flags |= DMP_JOB_ERROR;
+		return -1;
+	}
+	if (!same_patient(f->row.doc.patient_id, rn->p.ins_matricule)) {
+		snprintf(rn->msg, sizeof rn->msg, "Le document n° %lld de la liste du DMP n'est pas "
+			 "celui de ce patient : rien n'est demandé", row_id);
 		rn->flags |= DMP_JOB_ERROR;
 		return -1;
 	}
@@ -606,9 +626,10 @@ static int view(struct run *rn)
 	struct fetched f;
 	char *text, *narrative = NULL;
 
-	if (!rn->job || rn->arg->n_rows == 0 || retrieve(rn, rn->arg->rows[0], &f)) {
-		if (rn->arg->n_rows)
-			fetched_free(&f);
+	if (!rn->job || rn->arg->n_rows == 0)
+		return 0;
+	if (retrieve(rn, rn->arg->rows[0], &f)) {
+		fetched_free(&f);
 		return 0;
 	}
 	if (f.text) {

@@ -94,6 +94,11 @@ v dmp authorize "$JULIEN"
 check "authorisation declared (TD0.3)" sh -c "[ $rc -eq 0 ] && grep -q ' dmp td0.3 $JULIEN' '$TMP/sim.log'"
 v dica "$JULIEN" --connexion
 check "after TD0.3: D ok" has "d: ok"
+# A row number of the list of another dossier (Chloé's) is refused before any request.
+row=$(q "SELECT min(d.id) FROM dmp_docs d JOIN patients p ON p.id = d.patient_id WHERE p.ins_matricule = '$CHLOE'")
+v dmp integrate "$JULIEN" "$row"
+check "another dossier's list entry: exit 1, said so" sh -c "[ $rc -eq 1 ] && grep -q 'pas celui de ce patient' '$out'"
+check "another dossier's list entry: no TD3.2 sent, nothing stored" sh -c "! grep -q ' dmp td3.2 $JULIEN' '$TMP/sim.log' && [ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM documents d JOIN patients p ON p.id = d.patient_id WHERE p.ins_matricule = '$JULIEN'\")\" = 0 ]"
 
 # --- faults and hostile answers -------------------------------------------------------------
 sim_fault dmp=http500

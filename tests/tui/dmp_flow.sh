@@ -88,6 +88,7 @@ check "clean exit" tui_wait "VIGIE-EXIT:0"
 # --- monochrome C locale: markers without colour ------------------------------------------
 tmux -L "$TMUX_SOCKET" kill-server; sleep 0.2
 tui_start vt100 env LANG=C LC_ALL=C "$VIGIE" --config "$CONF" --db "$DB" --user jmartin
+tui_wait "Recherche" 5 >/dev/null   # C-w typed before the first screen could be lost
 tui_keys C-w
 check "C locale: signed in" tui_wait "PSC:MARTIN" 10
 check "C locale: open the dossier" open_dossier "lefevre chloe" "MARTIN \\(LEFEVRE\\) +Chloe"
