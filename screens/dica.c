@@ -148,12 +148,14 @@ void app_psc_event(struct app *a, const struct job_event *e)
 
 	psc_session_info(&info);
 	if (info.state == PSC_STATE_SIGNED_IN) {
-		if (e->status == JOB_DONE && e->code == 0 && info.signed_in_at + 5 >= time(NULL))
+		/* A refresh says nothing and asks nothing; a sign-in that just succeeded
+		 * announces who, and the open dossier's DMP can now be asked. */
+		if (e->status == JOB_DONE && e->code == 0 && info.signed_in_at + 5 >= time(NULL)) {
 			app_message(a, ST_OK, "Pro Santé Connect : connecté(e) — %s %s",
 				    info.user.given, info.user.family);
-		/* Signed in with a dossier open: its DMP can now be asked. */
-		if (a->focus_patient > 0)
-			app_dmp_on_open(a, a->focus_patient);
+			if (a->focus_patient > 0)
+				app_dmp_on_open(a, a->focus_patient);
+		}
 	} else if (info.state == PSC_STATE_FAILED || e->status != JOB_DONE) {
 		app_message(a, ST_ERROR, "Pro Santé Connect : %s",
 			    info.message[0] ? info.message : e->message);

@@ -1,6 +1,7 @@
 /* DMP documents of a patient: metadata list with filters on every field, new and invisible
  * markers, multi-select, viewing and integration into the dossier (jobs, never blocking). */
 #include "screens/app.h"
+#include "core/date.h"
 #include "core/text.h"
 #include "screens/format.h"
 #include "store/dmp_store.h"
@@ -31,15 +32,6 @@ struct dmp_docs {
 	int seen;                   /* drawn at least once (not only queued behind the reminder) */
 };
 
-/* "AAAAMMJJ..." → "JJ/MM/AAAA" */
-static void fr_date(const char *t, char *out, size_t size)
-{
-	if (strlen(t) >= 8)
-		snprintf(out, size, "%.2s/%.2s/%.4s", t + 6, t + 4, t);
-	else
-		snprintf(out, size, "%s", t[0] ? t : "—");
-}
-
 static int matches(const struct dmp_docs *d, const struct dmp_doc_row *r)
 {
 	char hay[1024], folded[1024], needle[128], date[16];
@@ -50,7 +42,7 @@ static int matches(const struct dmp_docs *d, const struct dmp_doc_row *r)
 		return 0;
 	if (!d->filter[0])
 		return 1;
-	fr_date(r->doc.creation_time, date, sizeof date);
+	date_hl7_to_fr(r->doc.creation_time, "—", date, sizeof date);
 	snprintf(hay, sizeof hay, "%s|%s|%s|%s|%s|%s|%s|%s|%s", r->doc.title, r->doc.type_label,
 		 r->doc.type_code, r->doc.author, r->doc.author_profession, date,
 		 r->doc.invisible_patient ? "invisible patient" : "visible",
@@ -92,6 +84,23 @@ static void load(struct dmp_docs *d)
 	apply_filters(d);
 }
 
+/* A job ended (a refresh on sign-in, an integration): reload, keeping the rows chosen. */
+static void reload_keeping_choice(struct dmp_docs *d)
+{
+	long long *keep = calloc(d->nrows + 1, sizeof *keep);
+	size_t nkeep = 0;
+
+	for (size_t i = 0; keep && i < d->nrows; i++)
+		if (d->selected[i])
+			keep[nkeep++] = d->rows[i].id;
+	load(d);
+	for (size_t i = 0; i < d->nrows; i++)
+		for (size_t k = 0; k < nkeep; k++)
+			if (d->rows[i].id == keep[k])
+				d->selected[i] = 1;
+	free(keep);
+}
+
 static void draw_row(void *ctx, size_t idx, int y, int x, int w, int selected)
 {
 	struct dmp_docs *d = ctx;
@@ -101,7 +110,7 @@ static void draw_row(void *ctx, size_t idx, int y, int x, int w, int selected)
 	enum ui_style st = r->doc.invisible_patient ? ST_WARN : ST_NORMAL;
 
 	(void)selected;
-	fr_date(r->doc.creation_time, date, sizeof date);
+	date_hl7_to_fr(r->doc.creation_time, "—", date, sizeof date);
 	/* Markers readable in monochrome: [x] chosen, N new, I invisible, = integrated. */
 	snprintf(line, sizeof line, "%s%s%s%s %s  %-22.22s %-30.30s %s",
 		 d->selected[i] ? "[x]" : "[ ]", r->is_new ? "N" : " ",
@@ -140,7 +149,7 @@ static void draw_detail(struct dmp_docs *d, int y, int cols)
 		return;
 	}
 	r = &d->rows[d->shown[d->list.sel]];
-	fr_date(r->doc.creation_time, date, sizeof date);
+	date_hl7_to_fr(r->doc.creation_time, "—", date, sizeof date);
 	ui_textf(y, 0, cols, ST_NORMAL, 1, " %s — %s (%s)", r->doc.title, r->doc.author,
 		 r->doc.author_profession[0] ? r->doc.author_profession : "profession non précisée");
 	ui_textf(y + 1, 0, cols, r->doc.invisible_patient ? ST_WARN : ST_MUTED, 1,
@@ -212,20 +221,13 @@ static void filter_key(struct dmp_docs *d, int k)
 		if (len > 0)
 			len--;
 		d->filter[len] = 0;
-	} else if (key_is_text(k) && k < 0x110000) {
-		char u[5] = "";
-		if (k < 0x80) {
-			u[0] = (char)k;
-		} else if (k < 0x800) {
-			u[0] = (char)(0xC0 | (k >> 6));
-			u[1] = (char)(0x80 | (k & 0x3F));
-		} else {
-			u[0] = (char)(0xE0 | (k >> 12));
-			u[1] = (char)(0x80 | ((k >> 6) & 0x3F));
-			u[2] = (char)(0x80 | (k & 0x3F));
+	} else if (key_is_text(k)) {
+		char u[8];
+		size_t n = key_utf8(k, u);
+		if (n && len + n < sizeof d->filter) {
+			memcpy(d->filter + len, u, n);
+			d->filter[len + n] = 0;
 		}
-		if (len + strlen(u) < sizeof d->filter)
-			strcat(d->filter, u);
 	}
 	apply_filters(d);
 	list_select(&d->list, 0);
@@ -319,7 +321,7 @@ static void event(struct screen *base, const void *ev)
 		return;
 	}
 	snprintf(d->result, sizeof d->result, "%s", e->message);
-	load(d);
+	reload_keeping_choice(d);
 	list_select(&d->list, sel < d->nshown ? sel : 0);
 }
 

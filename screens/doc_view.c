@@ -28,14 +28,18 @@ static void split(struct doc_view *d)
 	free(d->text);
 	d->lines = NULL;
 	d->nlines = 0;
+	list_set_count(&d->list, 0);
 	d->text = strdup(d->texts[d->which]);
 	if (!d->text)
 		return;
 	for (char *c = d->text; *c; c++)
 		n += *c == '\n';
 	d->lines = calloc(n, sizeof *d->lines);
-	if (!d->lines)
+	if (!d->lines) {
+		free(d->text);
+		d->text = NULL;
 		return;
+	}
 	for (char *line = d->text; line;) {
 		char *nl = strchr(line, '\n');
 		if (nl)

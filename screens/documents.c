@@ -1,6 +1,7 @@
 /* Documents of a dossier, sorted by type and date, with their provenance (local, DMP, MSS),
  * version state, and the text viewer. */
 #include "screens/app.h"
+#include "core/date.h"
 #include "store/documents.h"
 #include "ui/list.h"
 
@@ -18,14 +19,6 @@ struct documents_screen {
 	long long view_job;      /* DMP_LOCAL_TEXT job whose texts open the viewer */
 	char error[256];
 };
-
-static void fr_date(const char *t, char *out, size_t size)
-{
-	if (strlen(t) >= 8)
-		snprintf(out, size, "%.2s/%.2s/%.4s", t + 6, t + 4, t);
-	else
-		snprintf(out, size, "%s", t[0] ? t : "—");
-}
 
 static void load(struct documents_screen *d)
 {
@@ -47,7 +40,7 @@ static void draw_row(void *ctx, size_t idx, int y, int x, int w, int selected)
 	char date[16], state[24] = "";
 
 	(void)selected;
-	fr_date(doc->doc_date, date, sizeof date);
+	date_hl7_to_fr(doc->doc_date, "—", date, sizeof date);
 	if (!strcmp(doc->status, "remplace"))
 		snprintf(state, sizeof state, "remplacé");
 	else if (!strcmp(doc->status, "retire"))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "core/dica.h"
 #include "core/dmp_wire.h"
 #include "jobs/dmp_job.h"
@@ -214,15 +215,6 @@ static int status(const struct cli *cl, struct store *st, long long pid)
 	return rc;
 }
 
-/* "AAAAMMJJhhmmss" → "JJ/MM/AAAA" */
-static void fr_date(const char *t, char *out, size_t size)
-{
-	if (strlen(t) >= 8)
-		snprintf(out, size, "%.2s/%.2s/%.4s", t + 6, t + 4, t);
-	else
-		snprintf(out, size, "%s", t);
-}
-
 static int list(const struct cli *cl, struct store *st, long long pid)
 {
 	struct dmp_doc_row *rows = NULL;
@@ -238,7 +230,7 @@ static int list(const struct cli *cl, struct store *st, long long pid)
 	for (size_t i = 0; i < n; i++) {
 		const struct dmp_doc *d = &rows[i].doc;
 		char date[16];
-		fr_date(d->creation_time, date, sizeof date);
+		date_hl7_to_fr(d->creation_time, "", date, sizeof date);
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rows[i].id, yes_no(rows[i].is_new),
 		       yes_no(d->invisible_patient), date,
 		       d->type_label[0] ? d->type_label : d->type_code, d->title, d->author,
@@ -292,7 +284,10 @@ static int consent(const struct cli *cl, struct store *st, long long pid)
 	}
 	{
 		struct dmp_consent c;
-		consent_get(st, pid, &c);
+		if (consent_get(st, pid, &c)) {
+			fprintf(stderr, "vigie : %s\n", st->err);
+			return 1;
+		}
 		printf("patient: %lld\nepisode: %lld\ninforme: %s\nopposition_alimentation: %s\n"
 		       "consentement_consultation: %s\nbris_de_glace_jusqu_a: %s\n", pid,
 		       c.episode_id, yes_no(c.informed), yes_no(c.feeding_opposed),
@@ -312,8 +307,10 @@ static int act(const struct cli *cl, struct store *st, long long pid, enum dmp_p
 		if (has_flag(cl, 3, "--tous")) {
 			struct dmp_doc_row *rows = NULL;
 			size_t nr = 0;
-			if (dmp_docs_list(st, pid, st->who, &rows, &nr))
+			if (dmp_docs_list(st, pid, st->who, &rows, &nr)) {
+				fprintf(stderr, "vigie : %s\n", st->err);
 				return 1;
+			}
 			for (size_t i = 0; i < nr && n < 64; i++)
 				ids[n++] = rows[i].id;
 			free(rows);

@@ -1,5 +1,6 @@
 /* CDA R2 header and embedded PDF reader, and the hostile-XML-proof parser of received texts. */
 #include "cda/cda_read.h"
+#include "core/text.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -170,24 +171,6 @@ static const xmlNode *path(const xmlNode *n, ...)
 	return n;
 }
 
-/* A cut text must not end inside a UTF-8 sequence (it is shown in a terminal). */
-static void utf8_cut(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char c;
-
-	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (i - 1 + need > len)
-		s[i - 1] = 0;
-}
-
 /* One line of text: runs of white space and control characters become one space. */
 static void clean(const xmlChar *raw, char *out, size_t size)
 {
@@ -208,7 +191,7 @@ static void clean(const xmlChar *raw, char *out, size_t size)
 		out[o++] = (char)*s;
 	}
 	out[o] = 0;
-	utf8_cut(out);
+	text_utf8_cut(out);
 }
 
 static void attr(const xmlNode *n, const char *name, char *out, size_t size)

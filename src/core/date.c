@@ -169,6 +169,20 @@ void date_to_fr(const struct ymd *d, char *buf, size_t size)
 	snprintf(buf, size, "%02d/%02d/%04d", d->d, d->m, d->y);
 }
 
+void date_hl7_to_fr(const char *t, const char *empty, char *buf, size_t size)
+{
+	int digits = t != NULL;
+
+	if (buf == NULL || size == 0)
+		return;
+	for (int i = 0; digits && i < 8; i++)
+		digits = t[i] >= '0' && t[i] <= '9';
+	if (digits)
+		snprintf(buf, size, "%.2s/%.2s/%.4s", t + 6, t + 4, t);
+	else
+		snprintf(buf, size, "%s", t && *t ? t : empty);
+}
+
 void date_iso_to_fr(const char *iso, char *buf, size_t size)
 {
 	if (buf == NULL || size == 0)

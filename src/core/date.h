@@ -34,6 +34,9 @@ void date_to_iso(const struct ymd *d, char *buf, size_t size);
 void date_to_fr(const struct ymd *d, char *buf, size_t size);
 /* ISO "AAAA-MM-JJ" text to "JJ/MM/AAAA"; copies input unchanged if it is not ISO. */
 void date_iso_to_fr(const char *iso, char *buf, size_t size);
+/* HL7/XDS time "AAAAMMJJ[hhmm...]" to "JJ/MM/AAAA"; missing gives "empty", other text is
+ * copied unchanged. */
+void date_hl7_to_fr(const char *t, const char *empty, char *buf, size_t size);
 
 /* Age in whole years at the reference date. */
 int date_age_years(const struct ymd *birth, const struct ymd *at);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const remedy_texts[] = {
 	[DICA_REMEDY_NONE] = "",
@@ -37,13 +38,20 @@ static void set_line(struct dica_line *l, enum dica_state state, enum dica_remed
 		 (int)remedy < NREMEDIES ? remedy_texts[remedy] : "");
 }
 
-/* "HH:MM" of a UTC stamp "AAAA-MM-JJTHH:MM:SSZ" (the screen converts to local time). */
+/* Local "HH:MM" of a UTC stamp "AAAA-MM-JJTHH:MM:SSZ": the practitioner reads wall time. */
 static void hhmm(const char *stamp, char *out, size_t size)
 {
-	if (strlen(stamp) >= 16)
-		snprintf(out, size, "%.5s", stamp + 11);
-	else
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if (strlen(stamp) < 16 || !strptime(stamp, "%Y-%m-%dT%H:%M", &tm)) {
 		snprintf(out, size, "?");
+		return;
+	}
+	t = timegm(&tm);
+	localtime_r(&t, &tm);
+	strftime(out, size, "%H:%M", &tm);
 }
 
 static int ins_ok(const struct dica_input *in)
@@ -192,11 +200,11 @@ static void eval_c(const struct dica_input *in, int bdg, struct dica_line *l)
 				     c->consultation_by[0] ? " par " : "", c->consultation_by);
 	} else if (bdg) {
 		hhmm(c->bdg_until, t, sizeof t);
-		n = (size_t)snprintf(why, sizeof why, "Bris de glace actif jusqu'à %s (UTC)", t);
+		n = (size_t)snprintf(why, sizeof why, "Bris de glace actif jusqu'à %s", t);
 	} else {
 		if (c->bdg_until[0]) {
 			hhmm(c->bdg_until, t, sizeof t);
-			snprintf(why, sizeof why, "Bris de glace terminé à %s (UTC) ; consentement "
+			snprintf(why, sizeof why, "Bris de glace terminé à %s ; consentement "
 				 "à la consultation non recueilli", t);
 		} else {
 			snprintf(why, sizeof why, "Consentement à la consultation non recueilli");

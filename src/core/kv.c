@@ -28,7 +28,7 @@ static int reserve(struct kv_out *o, size_t extra)
 	}
 	if (o->buf) {
 		memcpy(b, o->buf, o->len + 1);
-		memset(o->buf, 0, o->cap);   /* requests may carry a password */
+		explicit_bzero(o->buf, o->cap);   /* requests may carry a password */
 		free(o->buf);
 	} else {
 		b[0] = 0;
@@ -96,7 +96,7 @@ void kv_puti(struct kv_out *o, const char *key, long long v)
 void kv_out_free(struct kv_out *o)
 {
 	if (o->buf) {
-		memset(o->buf, 0, o->cap);
+		explicit_bzero(o->buf, o->cap);
 		free(o->buf);
 	}
 	memset(o, 0, sizeof *o);
@@ -174,7 +174,7 @@ long kv_next(const struct kv_msg *m, size_t *pos, const char *key)
 void kv_msg_free(struct kv_msg *m)
 {
 	if (m->text) {
-		memset(m->text, 0, m->textlen);
+		explicit_bzero(m->text, m->textlen);
 		free(m->text);
 	}
 	free(m->p);

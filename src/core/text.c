@@ -265,6 +265,23 @@ static const char *ascii_sign(long cp)
 	}
 }
 
+void text_utf8_cut(char *s)
+{
+	size_t len = strlen(s), i = len, need;
+	unsigned char c;
+
+	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return;
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (i - 1 + need > len)
+		s[i - 1] = 0;
+}
+
 size_t text_to_ascii(const char *in, char *out, size_t size)
 {
 	size_t pos = 0, len;

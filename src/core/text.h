@@ -22,6 +22,9 @@ size_t text_to_ascii(const char *in, char *out, size_t size);
 
 /* Number of code points in a valid UTF-8 string (invalid bytes count as one each). */
 size_t text_utf8_len(const char *s);
+/* A text cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal):
+ * drops an incomplete last sequence. */
+void text_utf8_cut(char *s);
 
 /* 1 if s is valid UTF-8, 0 otherwise. */
 int text_utf8_valid(const char *s);

@@ -632,20 +632,22 @@ static int view(struct run *rn)
 		fetched_free(&f);
 		return 0;
 	}
+	if (f.r.is_cda && f.r.cda.level == 3)
+		narrative = narrative_of(rn, f.original, f.len);
 	if (f.text) {
 		text = f.text;
 		f.text = NULL;
 	} else if (asprintf(&text, "%s\n\n%s", f.r.pdf_path[0] ? f.text_err
 				: "Ce document ne contient pas de copie PDF.",
-			    f.r.is_cda && f.r.cda.level == 3 ? "s : document structuré" : "") < 0) {
+			    narrative ? "Touche s : document structuré." : "") < 0) {
 		text = NULL;
 	}
-	if (text && f.r.is_cda && f.r.cda.level == 3)
-		narrative = narrative_of(rn, f.original, f.len);
 	if (text) {
 		view_put(job_id(rn->job), text, narrative, f.row.doc.title);
 		rn->flags |= DMP_JOB_VIEW;
 		snprintf(rn->msg, sizeof rn->msg, "Document du DMP prêt : %s", f.row.doc.title);
+	} else {
+		free(narrative);
 	}
 	fetched_free(&f);
 	return 0;

@@ -1,5 +1,7 @@
 /* DMP client: SOAP 1.2 + WS-Addressing + VIHF requests, answer parsers (HL7v3, XDS.b, MTOM). */
 #include "net/dmp.h"
+#include "net/sbuf.h"
+#include "core/text.h"
 
 #include "cda/cda_read.h"
 #include "net/http.h"
@@ -51,24 +53,6 @@
 
 /* ------------------------------------------------------------------ errors */
 
-/* A message cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal). */
-static void utf8_cut(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char c;
-
-	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (i - 1 + need > len)
-		s[i - 1] = 0;
-}
-
 __attribute__((format(printf, 3, 4)))
 static int fail(struct dmp_error *e, int kind, const char *fmt, ...)
 {
@@ -79,7 +63,7 @@ static int fail(struct dmp_error *e, int kind, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->message, sizeof e->message, fmt, ap);
 		va_end(ap);
-		utf8_cut(e->message);
+		text_utf8_cut(e->message);
 	}
 	return kind;
 }
@@ -93,68 +77,6 @@ static void err_clear(struct dmp_error *e)
 static int kind_of(const struct dmp_error *e, int def)
 {
 	return e && e->kind ? e->kind : def;
-}
-
-/* ------------------------------------------------------------------ text buffer */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_esc(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		default:
-			if ((unsigned char)*s >= 0x20)
-				sb_add(b, s, 1);
-		}
-	}
-}
-
-static void sb_elem(struct sbuf *b, const char *qname, const char *text)
-{
-	sb_puts(b, "<");
-	sb_puts(b, qname);
-	sb_puts(b, ">");
-	sb_esc(b, text);
-	sb_puts(b, "</");
-	sb_puts(b, qname);
-	sb_puts(b, ">");
 }
 
 /* ------------------------------------------------------------------ input checks */
@@ -448,7 +370,7 @@ static int clean(const xmlChar *raw, char *out, size_t size)
 		out[o++] = (char)*s;
 	}
 	out[o] = 0;
-	utf8_cut(out);
+	text_utf8_cut(out);
 	return s && *s ? -1 : 0;
 }
 

@@ -1,5 +1,6 @@
 /* HTTPS transport shared by the teleservice clients: libcurl, TLS, timeouts, French errors. */
 #include "net/http.h"
+#include "core/text.h"
 
 #include <curl/curl.h>
 
@@ -13,24 +14,6 @@
 
 #define DEFAULT_MAX_BODY (1024 * 1024)
 
-/* A message cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal). */
-static void utf8_cut(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char c;
-
-	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (i - 1 + need > len)
-		s[i - 1] = 0;
-}
-
 __attribute__((format(printf, 4, 5)))
 static int fail(char *msg, size_t size, int kind, const char *fmt, ...)
 {
@@ -40,7 +23,7 @@ static int fail(char *msg, size_t size, int kind, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(msg, size, fmt, ap);
 		va_end(ap);
-		utf8_cut(msg);
+		text_utf8_cut(msg);
 	}
 	return kind;
 }

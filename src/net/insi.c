@@ -1,5 +1,7 @@
 /* INSi teleservice client: SOAP 1.2 requests (over net/http.c), answer and fault parser. */
 #include "net/insi.h"
+#include "net/sbuf.h"
+#include "core/text.h"
 #include "core/insi_wire.h"
 
 #include "core/cog.h"
@@ -34,24 +36,6 @@
 
 /* ------------------------------------------------------------------ errors */
 
-/* A message cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal). */
-static void utf8_cut(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char c;
-
-	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (i - 1 + need > len)
-		s[i - 1] = 0;
-}
-
 static void err_clear(struct insi_error *e)
 {
 	if (e)
@@ -68,75 +52,9 @@ static int fail(struct insi_error *e, int kind, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->message, sizeof e->message, fmt, ap);
 		va_end(ap);
-		utf8_cut(e->message);
+		text_utf8_cut(e->message);
 	}
 	return kind;
-}
-
-/* ------------------------------------------------------------------ text buffer */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* Text and attribute content; the apostrophe too, as the CNAM samples do (D&apos;AEION). */
-static void sb_esc(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		case '\'': sb_puts(b, "&apos;"); break;
-		default:
-			/* Control characters are not XML 1.0 text (a stray one in the configuration). */
-			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
-				sb_add(b, s, 1);
-		}
-	}
-}
-
-/* <qname>escaped text</qname> */
-static void sb_elem(struct sbuf *b, const char *qname, const char *text)
-{
-	sb_puts(b, "<");
-	sb_puts(b, qname);
-	sb_puts(b, ">");
-	sb_esc(b, text);
-	sb_puts(b, "</");
-	sb_puts(b, qname);
-	sb_puts(b, ">");
 }
 
 /* ------------------------------------------------------------------ ids and time */
@@ -583,7 +501,7 @@ static int text_into(const xmlNode *n, char *out, size_t size, int cut)
 	xmlFree(raw);
 	if (over && !cut)
 		return -1;
-	utf8_cut(out);
+	text_utf8_cut(out);
 	return (int)strlen(out);
 }
 
@@ -869,7 +787,7 @@ static const char *printable(const xmlChar *in, char *out, size_t size)
 	for (const xmlChar *p = in ? in : BAD_CAST ""; *p && o + 1 < size; p++)
 		out[o++] = *p < 0x20 || *p == 0x7F ? ' ' : (char)*p;
 	out[o] = 0;
-	utf8_cut(out);
+	text_utf8_cut(out);
 	return out;
 }
 

@@ -1,5 +1,6 @@
 /* Pro Santé Connect client: discovery, CIBA in poll mode, refresh, userinfo, logout. */
 #include "net/psc.h"
+#include "core/text.h"
 #include "net/http.h"
 
 #include <jansson.h>
@@ -25,24 +26,6 @@
 
 /* ------------------------------------------------------------------ errors, text */
 
-/* A message cut by snprintf must not end inside a UTF-8 sequence (it is shown in a terminal). */
-static void utf8_cut(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char c;
-
-	while (i > 0 && i + 4 > len && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (i - 1 + need > len)
-		s[i - 1] = 0;
-}
-
 __attribute__((format(printf, 3, 4)))
 static int fail(struct psc_error *e, int kind, const char *fmt, ...)
 {
@@ -53,7 +36,7 @@ static int fail(struct psc_error *e, int kind, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->message, sizeof e->message, fmt, ap);
 		va_end(ap);
-		utf8_cut(e->message);
+		text_utf8_cut(e->message);
 	}
 	return kind;
 }
@@ -388,7 +371,7 @@ static int oauth_error(long status, const char *body, size_t len, const char *wh
 	if (json_is_string(json_object_get(root, "error_description"))) {
 		snprintf(desc, sizeof desc, "%s",
 			 json_string_value(json_object_get(root, "error_description")));
-		utf8_cut(desc);
+		text_utf8_cut(desc);
 		clean_text(desc);
 	}
 	json_decref(root);

@@ -1,5 +1,6 @@
 /* VIHF SAML 2.0 assertion of the DMP requests, with its XML-DSig seal signature (OpenSSL). */
 #include "net/vihf.h"
+#include "net/sbuf.h"
 
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
@@ -24,58 +25,6 @@
 #define ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 #define ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 #define ALG_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
-
-/* ------------------------------------------------------------------ text buffer */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* Text and attribute content; control characters are not XML 1.0 and are dropped. */
-static void sb_esc(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		default:
-			if ((unsigned char)*s >= 0x20)
-				sb_add(b, s, 1);
-		}
-	}
-}
 
 /* ------------------------------------------------------------------ helpers */
 

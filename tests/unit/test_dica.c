@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -300,7 +301,15 @@ START_TEST(dica_bris_de_glace)
 	ck_assert_int_eq(r.bdg_active, 1);
 	ck_assert_str_eq(r.bdg_until, "2025-03-10T10:30:00Z");
 	ck_assert_int_eq(r.line[DICA_C].state, DICA_OK);
-	ck_assert_str_eq(r.line[DICA_C].reason, "Bris de glace actif jusqu'à 10:30 (UTC)");
+	/* The practitioner reads wall time: 10:30 UTC is 11:30 in Paris in March (UTC+1). */
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	eval(&in, &r);
+	ck_assert_str_eq(r.line[DICA_C].reason, "Bris de glace actif jusqu'à 11:30");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	eval(&in, &r);
+	ck_assert_str_eq(r.line[DICA_C].reason, "Bris de glace actif jusqu'à 10:30");
 	ck_assert_int_eq(r.line[DICA_D].state, DICA_OK);
 	ck_assert_ptr_nonnull(strstr(r.line[DICA_D].reason, "bris de glace"));
 	ck_assert_int_eq(r.may_query, 1);
