@@ -38,6 +38,11 @@ static const char *sec(const struct http_target *t)
 	return t->section && t->section[0] ? t->section : "?";
 }
 
+static const char *addr_key(const struct http_target *t)
+{
+	return t->address_key && t->address_key[0] ? t->address_key : "adresse";
+}
+
 static const char *str(const char *s)
 {
 	return s ? s : "";
@@ -58,7 +63,7 @@ int http_check_target(const struct http_target *t, const char *url, char *msg, s
 {
 	if (!url || !url[0])
 		return fail(msg, msgsize, HTTP_ERR_CONFIG, "Adresse du service %s absente de la "
-			    "configuration ([%s] adresse)", svc(t), sec(t));
+			    "configuration ([%s] %s)", svc(t), sec(t), addr_key(t));
 	if (strncasecmp(url, "https://", 8))
 		return fail(msg, msgsize, HTTP_ERR_CONFIG, "Adresse %s « %s » refusée : seul "
 			    "https:// est accepté (les données de santé ne circulent jamais en "
@@ -323,8 +328,8 @@ static int map_curl_error(CURLcode rc, CURL *h, const char *detail, const char *
 			    "n'est configuré ([%s] certificat)", svc(t), sec(t));
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return fail(msg, size, HTTP_ERR_CONFIG, "Adresse %s « %s » invalide ([%s] adresse)",
-			    svc(t), url, sec(t));
+		return fail(msg, size, HTTP_ERR_CONFIG, "Adresse %s « %s » invalide ([%s] %s)",
+			    svc(t), url, sec(t), addr_key(t));
 	default:
 		return fail(msg, size, HTTP_ERR_CONNECT, "Échec de l'appel %s (erreur libcurl %d : "
 			    "%s)", svc(t), (int)rc, detail);
@@ -478,7 +483,8 @@ const char *http_status_hint(const struct http_target *t, long status, char *buf
 		snprintf(buf, size, " : accès refusé (certificat client ?)");
 		break;
 	case 404:
-		snprintf(buf, size, " : adresse introuvable (vérifiez [%s] adresse)", sec(t));
+		snprintf(buf, size, " : adresse introuvable (vérifiez [%s] %s)", sec(t),
+			 addr_key(t));
 		break;
 	case 500: snprintf(buf, size, " : erreur interne du serveur"); break;
 	case 502: case 504: snprintf(buf, size, " : passerelle en erreur"); break;

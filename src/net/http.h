@@ -22,6 +22,7 @@ enum http_error_kind {
 struct http_target {
 	const char *service;       /* "INSi", "DMP", "Pro Santé Connect" */
 	const char *section;       /* "insi", "dmp", "psc": messages say "([dmp] ca)" */
+	const char *address_key;   /* key of the address in that section (NULL: "adresse") */
 	const char *ca_file;       /* "" = system store */
 	const char *cert_file;     /* "" = no client certificate */
 	const char *cert_type;     /* "PEM", "P12" or "" (from the file name) */

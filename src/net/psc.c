@@ -633,6 +633,7 @@ static void target_init(struct psc_call *c)
 	memset(&c->t, 0, sizeof c->t);
 	c->t.service = SVC;
 	c->t.section = "psc";
+	c->t.address_key = "emetteur";
 	c->t.ca_file = cfg->ca_file;
 	c->t.cert_file = cfg->cert_file;
 	c->t.cert_type = "";
