@@ -131,6 +131,9 @@ struct screen *dmp_docs_screen_new(struct app *a, long long patient_id);
 struct screen *doc_view_new(struct app *a, const char *title, const char *text,
 			    const char *narrative);
 struct screen *documents_screen_new(struct app *a, long long patient_id);
+/* A viewing job (DMP_VIEW, DMP_LOCAL_TEXT) ended: open the viewer on its texts, or say why
+ * there are none. */
+void doc_view_open_job(struct app *a, const struct job_event *e);
 
 /* Job event type delivered to screens' event callback. */
 typedef struct job_event app_event;

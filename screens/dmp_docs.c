@@ -309,15 +309,8 @@ static void event(struct screen *base, const void *ev)
 	if (e->kind != APP_JOB_DMP || e->patient_id != d->id)
 		return;
 	if (e->job_id == d->view_job) {
-		char *text = NULL, *narrative = NULL, title[256];
 		d->view_job = 0;
-		if (dmp_view_take(e->job_id, &text, &narrative, title, sizeof title) == 0) {
-			struct screen *v = doc_view_new(d->app, title, text, narrative);
-			if (v)
-				screen_push(&d->app->ss, v);
-			free(text);
-			free(narrative);
-		}
+		doc_view_open_job(d->app, e);
 		return;
 	}
 	snprintf(d->result, sizeof d->result, "%s", e->message);

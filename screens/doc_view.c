@@ -154,3 +154,21 @@ struct screen *doc_view_new(struct app *a, const char *title, const char *text,
 	split(d);
 	return &d->base;
 }
+
+void doc_view_open_job(struct app *a, const struct job_event *e)
+{
+	char *text = NULL, *narrative = NULL, title[256];
+	struct screen *v;
+
+	if (dmp_view_take(e->job_id, &text, &narrative, title, sizeof title)) {
+		/* A failed retrieval already said why in the status line. */
+		if (!(e->code & DMP_JOB_ERROR))
+			app_message(a, ST_ERROR, "Document illisible : %s", e->message);
+		return;
+	}
+	v = doc_view_new(a, title, text, narrative);
+	if (v)
+		screen_push(&a->ss, v);
+	free(text);
+	free(narrative);
+}

@@ -104,17 +104,8 @@ static void event(struct screen *base, const void *ev)
 	const struct job_event *e = ev;
 
 	if (e->job_id && e->job_id == d->view_job) {
-		char *text = NULL, *narrative = NULL, title[256];
 		d->view_job = 0;
-		if (dmp_view_take(e->job_id, &text, &narrative, title, sizeof title) == 0) {
-			struct screen *v = doc_view_new(d->app, title, text, narrative);
-			if (v)
-				screen_push(&d->app->ss, v);
-		} else {
-			app_message(d->app, ST_ERROR, "Document illisible : %s", e->message);
-		}
-		free(text);
-		free(narrative);
+		doc_view_open_job(d->app, e);
 		return;
 	}
 	if (e->patient_id == d->id && e->status == JOB_DONE)

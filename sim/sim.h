@@ -136,6 +136,20 @@ int sim_xml_begin(struct sim_xml *x, unsigned long style, const char *action,
 char *sim_xml_end(struct sim_xml *x, size_t *len);
 void sim_xml_abort(struct sim_xml *x);
 
+/* ---- reading requests (sim_xml.c) -------------------------------------------------------- */
+
+int sim_is_elem(xmlNodePtr n, const char *ns, const char *name);
+xmlNodePtr sim_first_elem(xmlNodePtr n);
+xmlNodePtr sim_next_elem(xmlNodePtr n);
+/* First child element ns:name, or NULL. */
+xmlNodePtr sim_child(xmlNodePtr n, const char *ns, const char *name);
+/* The trimmed text of an element into dst; -1 (dst "") when it does not fit. */
+int sim_text_of(xmlNodePtr n, char *dst, size_t size);
+/* The action parameter of "application/soap+xml; charset=utf-8; action=\"...\"". */
+void sim_content_type_action(const char *ct, char *action, size_t size);
+/* 1 when the Content-Type's media type is type (parameters ignored). */
+int sim_media_type_is(const char *ct, const char *type);
+
 /* ---- INSi requests and answers (sim_insi.c, sim_answer.c) ------------------------------ */
 
 enum sim_operation { SIM_OP_UNKNOWN = 0, SIM_OP_TRAITS, SIM_OP_VITALE };

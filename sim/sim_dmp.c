@@ -533,60 +533,9 @@ static void refuse(struct dmp_req *r, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int is_elem(xmlNodePtr n, const char *ns, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
-}
-
-static xmlNodePtr first_elem(xmlNodePtr n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-static xmlNodePtr next_elem(xmlNodePtr n)
-{
-	return first_elem(n ? n->next : NULL);
-}
-
-static xmlNodePtr child(xmlNodePtr n, const char *ns, const char *name)
-{
-	for (xmlNodePtr c = n ? first_elem(n->children) : NULL; c; c = next_elem(c))
-		if (is_elem(c, ns, name))
-			return c;
-	return NULL;
-}
-
-/* Trimmed text of an element; "" and -1 when it does not fit. */
-static int text_of(xmlNodePtr n, char *dst, size_t size)
-{
-	xmlChar *c = n ? xmlNodeGetContent(n) : NULL;
-	const char *s = c ? (const char *)c : "";
-	size_t len;
-	int rc = 0;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	dst[0] = 0;
-	if (len >= size)
-		rc = -1;
-	else {
-		memcpy(dst, s, len);
-		dst[len] = 0;
-	}
-	xmlFree(c);
-	return rc;
-}
-
 static void field(struct dmp_req *r, xmlNodePtr n, char *dst, size_t size, const char *code)
 {
-	if (text_of(n, dst, size))
+	if (sim_text_of(n, dst, size))
 		refuse(r, code, "Champ %s trop long.", n ? (const char *)n->name : "?");
 }
 
@@ -630,31 +579,31 @@ static void patient_id_of(const char *ins, const char *oid, char out[PATIENT_ID_
 static void parse_attribute(struct dmp_req *r, xmlNodePtr a)
 {
 	char name[160];
-	xmlNodePtr v = child(a, SAML_NS, "AttributeValue");
+	xmlNodePtr v = sim_child(a, SAML_NS, "AttributeValue");
 
 	if (attr_of(a, "Name", name, sizeof name) || !v)
 		return;
 	if (!strcmp(name, "urn:oasis:names:tc:xacml:2.0:resource:resource-id"))
 		field(r, v, r->resource_id, sizeof r->resource_id, "DMPVIHF");
 	else if (!strcmp(name, "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse"))
-		attr_of(child(v, HL7_NS, "PurposeOfUse"), "code", r->purpose, sizeof r->purpose);
+		attr_of(sim_child(v, HL7_NS, "PurposeOfUse"), "code", r->purpose, sizeof r->purpose);
 }
 
 static void parse_assertion(struct dmp_req *r, xmlNodePtr as)
 {
-	xmlNodePtr subject = child(as, SAML_NS, "Subject");
-	xmlNodePtr cond = child(as, SAML_NS, "Conditions");
-	xmlNodePtr st = child(as, SAML_NS, "AttributeStatement");
+	xmlNodePtr subject = sim_child(as, SAML_NS, "Subject");
+	xmlNodePtr cond = sim_child(as, SAML_NS, "Conditions");
+	xmlNodePtr st = sim_child(as, SAML_NS, "AttributeStatement");
 
 	r->has_assertion = 1;
-	field(r, child(subject, SAML_NS, "NameID"), r->national_id, sizeof r->national_id,
+	field(r, sim_child(subject, SAML_NS, "NameID"), r->national_id, sizeof r->national_id,
 	      "DMPVIHF");
 	if (cond) {
 		attr_of(cond, "NotBefore", r->not_before, sizeof r->not_before);
 		attr_of(cond, "NotOnOrAfter", r->not_after, sizeof r->not_after);
 	}
-	for (xmlNodePtr a = st ? first_elem(st->children) : NULL; a; a = next_elem(a))
-		if (is_elem(a, SAML_NS, "Attribute"))
+	for (xmlNodePtr a = st ? sim_first_elem(st->children) : NULL; a; a = sim_next_elem(a))
+		if (sim_is_elem(a, SAML_NS, "Attribute"))
 			parse_attribute(r, a);
 }
 
@@ -707,15 +656,15 @@ static void check_vihf(struct dmp_req *r)
 static void parse_header(struct dmp_req *r, xmlNodePtr h, char *wsa_action, size_t size,
 			 char *to, size_t to_size)
 {
-	for (xmlNodePtr n = first_elem(h->children); n; n = next_elem(n)) {
-		if (is_elem(n, WSA_NS, "Action"))
+	for (xmlNodePtr n = sim_first_elem(h->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, WSA_NS, "Action"))
 			field(r, n, wsa_action, size, "DMP_REQUETE_INVALIDE");
-		else if (is_elem(n, WSA_NS, "MessageID"))
+		else if (sim_is_elem(n, WSA_NS, "MessageID"))
 			field(r, n, r->message_id, sizeof r->message_id, "DMP_REQUETE_INVALIDE");
-		else if (is_elem(n, WSA_NS, "To"))
+		else if (sim_is_elem(n, WSA_NS, "To"))
 			field(r, n, to, to_size, "DMP_REQUETE_INVALIDE");
-		else if (is_elem(n, WSSE_NS, "Security")) {
-			xmlNodePtr as = child(n, SAML_NS, "Assertion");
+		else if (sim_is_elem(n, WSSE_NS, "Security")) {
+			xmlNodePtr as = sim_child(n, SAML_NS, "Assertion");
 			if (as)
 				parse_assertion(r, as);
 		}
@@ -730,11 +679,11 @@ static void body_patient(struct dmp_req *r, const char *patient_id)
 
 static void parse_td02(struct dmp_req *r, xmlNodePtr op)
 {
-	xmlNodePtr n = child(op, HL7_NS, "controlActProcess");
+	xmlNodePtr n = sim_child(op, HL7_NS, "controlActProcess");
 
-	n = child(child(child(n, HL7_NS, "queryByParameter"), HL7_NS, "parameterList"), HL7_NS,
+	n = sim_child(sim_child(sim_child(n, HL7_NS, "queryByParameter"), HL7_NS, "parameterList"), HL7_NS,
 		  "patientIdentifier");
-	n = child(n, HL7_NS, "value");
+	n = sim_child(n, HL7_NS, "value");
 	if (attr_of(n, "root", r->oid, sizeof r->oid) ||
 	    attr_of(n, "extension", r->ins, sizeof r->ins) || !valid_ins(r->ins) ||
 	    !valid_oid(r->oid))
@@ -745,8 +694,8 @@ static void parse_td03(struct dmp_req *r, xmlNodePtr op)
 {
 	char pid[PATIENT_ID_MAX];
 
-	field(r, child(op, HAB_NS, "action"), r->action, sizeof r->action, "DMP_REQUETE_INVALIDE");
-	field(r, child(op, HAB_NS, "patientId"), pid, sizeof pid, "DMP_REQUETE_INVALIDE");
+	field(r, sim_child(op, HAB_NS, "action"), r->action, sizeof r->action, "DMP_REQUETE_INVALIDE");
+	field(r, sim_child(op, HAB_NS, "patientId"), pid, sizeof pid, "DMP_REQUETE_INVALIDE");
 	if (strcmp(r->action, "AJOUT") && strcmp(r->action, "SUPPRESSION"))
 		refuse(r, "DMP_REQUETE_INVALIDE", "Action « %s » : AJOUT ou SUPPRESSION attendue.",
 		       r->action);
@@ -790,12 +739,12 @@ static void parse_status_value(struct dmp_req *r, char *v)
 static void parse_slot(struct dmp_req *r, xmlNodePtr slot, int *has_patient, int *has_status)
 {
 	char name[80], v[PATIENT_ID_MAX + 160];
-	xmlNodePtr list = child(slot, RIM_NS, "ValueList");
+	xmlNodePtr list = sim_child(slot, RIM_NS, "ValueList");
 
 	if (attr_of(slot, "name", name, sizeof name))
 		return;
-	for (xmlNodePtr n = list ? first_elem(list->children) : NULL; n; n = next_elem(n)) {
-		if (!is_elem(n, RIM_NS, "Value"))
+	for (xmlNodePtr n = list ? sim_first_elem(list->children) : NULL; n; n = sim_next_elem(n)) {
+		if (!sim_is_elem(n, RIM_NS, "Value"))
 			continue;
 		field(r, n, v, sizeof v, "DMP_REQUETE_INVALIDE");
 		if (!strcmp(name, "$XDSDocumentEntryPatientId")) {
@@ -810,17 +759,17 @@ static void parse_slot(struct dmp_req *r, xmlNodePtr slot, int *has_patient, int
 
 static void parse_td31(struct dmp_req *r, xmlNodePtr op)
 {
-	xmlNodePtr q = child(op, RIM_NS, "AdhocQuery");
+	xmlNodePtr q = sim_child(op, RIM_NS, "AdhocQuery");
 	int has_patient = 0, has_status = 0;
 
-	attr_of(child(op, QUERY_NS, "ResponseOption"), "returnType", r->return_type,
+	attr_of(sim_child(op, QUERY_NS, "ResponseOption"), "returnType", r->return_type,
 		sizeof r->return_type);
 	if (!q || attr_of(q, "id", r->query_id, sizeof r->query_id)) {
 		refuse(r, "DMP_REQUETE_INVALIDE", "AdhocQuery absente.");
 		return;
 	}
-	for (xmlNodePtr n = first_elem(q->children); n; n = next_elem(n))
-		if (is_elem(n, RIM_NS, "Slot"))
+	for (xmlNodePtr n = sim_first_elem(q->children); n; n = sim_next_elem(n))
+		if (sim_is_elem(n, RIM_NS, "Slot"))
 			parse_slot(r, n, &has_patient, &has_status);
 	if (!has_patient)
 		refuse(r, "DMP_REQUETE_INVALIDE", "$XDSDocumentEntryPatientId absent.");
@@ -829,17 +778,17 @@ static void parse_td31(struct dmp_req *r, xmlNodePtr op)
 
 static void parse_td32(struct dmp_req *r, xmlNodePtr op)
 {
-	for (xmlNodePtr n = first_elem(op->children); n; n = next_elem(n)) {
-		if (!is_elem(n, XDS_NS, "DocumentRequest"))
+	for (xmlNodePtr n = sim_first_elem(op->children); n; n = sim_next_elem(n)) {
+		if (!sim_is_elem(n, XDS_NS, "DocumentRequest"))
 			continue;
 		if (r->n_retrieve == RETRIEVE_MAX) {
 			refuse(r, "DMP_REQUETE_INVALIDE", "Plus de %d documents demandés.",
 			       RETRIEVE_MAX);
 			return;
 		}
-		field(r, child(n, XDS_NS, "RepositoryUniqueId"), r->repo[r->n_retrieve],
+		field(r, sim_child(n, XDS_NS, "RepositoryUniqueId"), r->repo[r->n_retrieve],
 		      sizeof r->repo[0], "DMP_REQUETE_INVALIDE");
-		field(r, child(n, XDS_NS, "DocumentUniqueId"), r->uid[r->n_retrieve],
+		field(r, sim_child(n, XDS_NS, "DocumentUniqueId"), r->uid[r->n_retrieve],
 		      sizeof r->uid[0], "DMP_REQUETE_INVALIDE");
 		if (!r->uid[r->n_retrieve][0])
 			refuse(r, "DMP_REQUETE_INVALIDE", "DocumentUniqueId absent.");
@@ -861,7 +810,7 @@ static void parse_body(struct dmp_req *r, xmlNodePtr op)
 		{ XDS_NS, "RetrieveDocumentSetRequest" },
 	};
 
-	if (!is_elem(op, roots[r->op].ns, roots[r->op].name)) {
+	if (!sim_is_elem(op, roots[r->op].ns, roots[r->op].name)) {
 		refuse(r, "DMP_REQUETE_INVALIDE", "Corps SOAP inattendu pour ce service.");
 		return;
 	}
@@ -870,25 +819,6 @@ static void parse_body(struct dmp_req *r, xmlNodePtr op)
 	case OP_TD03: parse_td03(r, op); break;
 	case OP_TD31: parse_td31(r, op); break;
 	case OP_TD32: parse_td32(r, op); break;
-	}
-}
-
-/* The action parameter of "application/soap+xml; charset=utf-8; action=\"...\"". */
-static void content_type_action(const char *ct, char *action, size_t size)
-{
-	action[0] = 0;
-	for (const char *p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
-		const char *q = p + 1;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncasecmp(q, "action=", 7))
-			continue;
-		q += 7;
-		if (*q == '"')
-			snprintf(action, size, "%.*s", (int)strcspn(q + 1, "\""), q + 1);
-		else
-			snprintf(action, size, "%.*s", (int)strcspn(q, "; \t"), q);
-		return;
 	}
 }
 
@@ -904,10 +834,10 @@ static void parse_envelope(struct dmp_req *r, xmlNodePtr env, const char *ct_act
 	char wsa_action[200] = "", to[600] = "", service[40];
 	xmlNodePtr body = NULL;
 
-	for (xmlNodePtr n = first_elem(env->children); n; n = next_elem(n)) {
-		if (is_elem(n, SOAP_NS, "Header"))
+	for (xmlNodePtr n = sim_first_elem(env->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, SOAP_NS, "Header"))
 			parse_header(r, n, wsa_action, sizeof wsa_action, to, sizeof to);
-		else if (is_elem(n, SOAP_NS, "Body"))
+		else if (sim_is_elem(n, SOAP_NS, "Body"))
 			body = n;
 	}
 	snprintf(service, sizeof service, "/%s", ops[r->op].service);
@@ -922,16 +852,7 @@ static void parse_envelope(struct dmp_req *r, xmlNodePtr env, const char *ct_act
 		return;
 	}
 	check_vihf(r);
-	parse_body(r, first_elem(body->children));
-}
-
-static int media_type_is(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-
-	while (*ct == ' ')
-		ct++;
-	return !strncasecmp(ct, type, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+	parse_body(r, sim_first_elem(body->children));
 }
 
 static void parse_request(const char *content_type, const struct sim_req *rq, struct dmp_req *r)
@@ -941,11 +862,11 @@ static void parse_request(const char *content_type, const struct sim_req *rq, st
 	xmlDocPtr doc;
 	xmlNodePtr root;
 
-	if (!content_type || !media_type_is(content_type, "application/soap+xml")) {
+	if (!content_type || !sim_media_type_is(content_type, "application/soap+xml")) {
 		refuse(r, "DMP_REQUETE_INVALIDE", "Type de contenu SOAP 1.2 attendu.");
 		return;
 	}
-	content_type_action(content_type, ct_action, sizeof ct_action);
+	sim_content_type_action(content_type, ct_action, sizeof ct_action);
 	if (rq->too_big) {
 		refuse(r, "DMP_REQUETE_INVALIDE", "Requête trop grande.");
 		return;
@@ -964,7 +885,7 @@ static void parse_request(const char *content_type, const struct sim_req *rq, st
 	root = xmlDocGetRootElement(doc);
 	if (doc->intSubset || doc->extSubset)
 		refuse(r, "DMP_REQUETE_INVALIDE", "DTD refusée.");
-	else if (!is_elem(root, SOAP_NS, "Envelope"))
+	else if (!sim_is_elem(root, SOAP_NS, "Envelope"))
 		refuse(r, "DMP_REQUETE_INVALIDE", "Enveloppe SOAP 1.2 attendue.");
 	else
 		parse_envelope(r, root, ct_action);

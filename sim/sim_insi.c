@@ -36,76 +36,13 @@ static void refuse(struct sim_request *r, const char *code, const char *fmt, ...
 	va_end(ap);
 }
 
-static int is_elem(xmlNodePtr n, const char *ns, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
-}
-
-static xmlNodePtr first_elem(xmlNodePtr n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-static xmlNodePtr next_elem(xmlNodePtr n)
-{
-	return first_elem(n ? n->next : NULL);
-}
-
-/* Copy the trimmed text of an element; -1 when it does not fit. */
-static int text_of(xmlNodePtr n, char *dst, size_t size)
-{
-	xmlChar *c = xmlNodeGetContent(n);
-	const char *s = c ? (const char *)c : "";
-	size_t len;
-	int rc = 0;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len >= size)
-		rc = -1;
-	else {
-		memcpy(dst, s, len);
-		dst[len] = 0;
-	}
-	xmlFree(c);
-	return rc;
-}
-
 static void field(struct sim_request *r, xmlNodePtr n, char *dst, size_t size)
 {
-	if (text_of(n, dst, size))
+	if (sim_text_of(n, dst, size))
 		refuse(r, "insi_102", "Champ %s trop long.", (const char *)n->name);
 }
 
 /* ---- Content-Type and action ----------------------------------------------------------- */
-
-/* The action parameter of "application/soap+xml; charset=utf-8; action=\"...\"". */
-static void content_type_action(const char *ct, char *action, size_t size)
-{
-	action[0] = 0;
-	for (const char *p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
-		const char *q = p + 1;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncasecmp(q, "action=", 7))
-			continue;
-		q += 7;
-		if (*q == '"') {
-			q++;
-			snprintf(action, size, "%.*s", (int)strcspn(q, "\""), q);
-		} else {
-			snprintf(action, size, "%.*s", (int)strcspn(q, "; \t"), q);
-		}
-		return;
-	}
-}
 
 static enum sim_operation operation_of_action(const char *action)
 {
@@ -120,23 +57,23 @@ static enum sim_operation operation_of_action(const char *action)
 
 static void parse_lps(struct sim_request *r, xmlNodePtr ctx)
 {
-	for (xmlNodePtr n = first_elem(ctx->children); n; n = next_elem(n)) {
-		if (!is_elem(n, CTXLPS_NS, "LPS"))
+	for (xmlNodePtr n = sim_first_elem(ctx->children); n; n = sim_next_elem(n)) {
+		if (!sim_is_elem(n, CTXLPS_NS, "LPS"))
 			continue;
-		for (xmlNodePtr c = first_elem(n->children); c; c = next_elem(c))
-			if (is_elem(c, CTXLPS_NS, "IDAM"))
+		for (xmlNodePtr c = sim_first_elem(n->children); c; c = sim_next_elem(c))
+			if (sim_is_elem(c, CTXLPS_NS, "IDAM"))
 				field(r, c, r->idam, sizeof r->idam);
 	}
 }
 
 static void parse_header(struct sim_request *r, xmlNodePtr h, char *wsa_action, size_t size)
 {
-	for (xmlNodePtr n = first_elem(h->children); n; n = next_elem(n)) {
-		if (is_elem(n, CTXLPS_NS, "ContexteLPS"))
+	for (xmlNodePtr n = sim_first_elem(h->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, CTXLPS_NS, "ContexteLPS"))
 			parse_lps(r, n);
-		else if (is_elem(n, WSA_NS, "Action"))
+		else if (sim_is_elem(n, WSA_NS, "Action"))
 			field(r, n, wsa_action, size);
-		else if (is_elem(n, WSA_NS, "MessageID"))
+		else if (sim_is_elem(n, WSA_NS, "MessageID"))
 			field(r, n, r->message_id, sizeof r->message_id);
 	}
 }
@@ -175,19 +112,19 @@ static void parse_traits(struct sim_request *r, xmlNodePtr body)
 {
 	struct sim_traits *t = &r->traits;
 
-	for (xmlNodePtr n = first_elem(body->children); n; n = next_elem(n)) {
-		if (is_elem(n, RECSANS_NS, "NomNaissance"))
+	for (xmlNodePtr n = sim_first_elem(body->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, RECSANS_NS, "NomNaissance"))
 			field(r, n, t->birth_name, sizeof t->birth_name);
-		else if (is_elem(n, RECSANS_NS, "Prenom")) {
+		else if (sim_is_elem(n, RECSANS_NS, "Prenom")) {
 			if (t->n_first_names == SIM_PRENOM_MAX)
 				refuse(r, "insi_102", "Trop de prénoms.");
 			else
 				field(r, n, t->first_names[t->n_first_names++], sizeof t->first_names[0]);
-		} else if (is_elem(n, RECSANS_NS, "Sexe"))
+		} else if (sim_is_elem(n, RECSANS_NS, "Sexe"))
 			field(r, n, t->sex, sizeof t->sex);
-		else if (is_elem(n, RECSANS_NS, "DateNaissance"))
+		else if (sim_is_elem(n, RECSANS_NS, "DateNaissance"))
 			field(r, n, t->birth_date, sizeof t->birth_date);
-		else if (is_elem(n, RECSANS_NS, "LieuNaissance")) {
+		else if (sim_is_elem(n, RECSANS_NS, "LieuNaissance")) {
 			field(r, n, t->cog, sizeof t->cog);
 			t->has_cog = 1;
 		} else
@@ -201,12 +138,12 @@ static void parse_matricule(struct sim_request *r, xmlNodePtr m, char *nir15)
 {
 	char num[16] = "", key[4] = "";
 
-	for (xmlNodePtr n = first_elem(m->children); n; n = next_elem(n)) {
-		if (is_elem(n, RECVIT_NS, "NumIdentifiant"))
+	for (xmlNodePtr n = sim_first_elem(m->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, RECVIT_NS, "NumIdentifiant"))
 			field(r, n, num, sizeof num);
-		else if (is_elem(n, RECVIT_NS, "Cle"))
+		else if (sim_is_elem(n, RECVIT_NS, "Cle"))
 			field(r, n, key, sizeof key);
-		else if (!is_elem(n, RECVIT_NS, "TypeMatricule"))
+		else if (!sim_is_elem(n, RECVIT_NS, "TypeMatricule"))
 			refuse(r, "insi_102", "Élément inattendu %s.", (const char *)n->name);
 	}
 	if (strlen(num) != 13 || strlen(key) != 2)
@@ -220,16 +157,16 @@ static void parse_vitale(struct sim_request *r, xmlNodePtr body)
 	struct sim_vitale *v = &r->vitale;
 	char rang[8] = "";
 
-	for (xmlNodePtr n = first_elem(body->children); n; n = next_elem(n)) {
-		if (is_elem(n, RECVIT_NS, "MatriculeIndividu"))
+	for (xmlNodePtr n = sim_first_elem(body->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, RECVIT_NS, "MatriculeIndividu"))
 			parse_matricule(r, n, v->nir);
-		else if (is_elem(n, RECVIT_NS, "MatriculeOD"))
+		else if (sim_is_elem(n, RECVIT_NS, "MatriculeOD"))
 			parse_matricule(r, n, v->nir_od);
-		else if (is_elem(n, RECVIT_NS, "NomNaissance"))
+		else if (sim_is_elem(n, RECVIT_NS, "NomNaissance"))
 			field(r, n, v->birth_name, sizeof v->birth_name);
-		else if (is_elem(n, RECVIT_NS, "DateNaissance"))
+		else if (sim_is_elem(n, RECVIT_NS, "DateNaissance"))
 			field(r, n, v->birth_date, sizeof v->birth_date);
-		else if (is_elem(n, RECVIT_NS, "RangNaissance"))
+		else if (sim_is_elem(n, RECVIT_NS, "RangNaissance"))
 			field(r, n, rang, sizeof rang);
 		else
 			refuse(r, "insi_102", "Élément inattendu %s.", (const char *)n->name);
@@ -254,16 +191,16 @@ static void parse_envelope(struct sim_request *r, xmlNodePtr env, const char *ct
 	xmlNodePtr body = NULL, op;
 	enum sim_operation by_action;
 
-	for (xmlNodePtr n = first_elem(env->children); n; n = next_elem(n)) {
-		if (is_elem(n, SOAP_NS, "Header"))
+	for (xmlNodePtr n = sim_first_elem(env->children); n; n = sim_next_elem(n)) {
+		if (sim_is_elem(n, SOAP_NS, "Header"))
 			parse_header(r, n, wsa_action, sizeof wsa_action);
-		else if (is_elem(n, SOAP_NS, "Body"))
+		else if (sim_is_elem(n, SOAP_NS, "Body"))
 			body = n;
 	}
-	op = body ? first_elem(body->children) : NULL;
-	if (is_elem(op, RECSANS_NS, "RECSANSVITALE"))
+	op = body ? sim_first_elem(body->children) : NULL;
+	if (sim_is_elem(op, RECSANS_NS, "RECSANSVITALE"))
 		r->op = SIM_OP_TRAITS;
-	else if (is_elem(op, RECVIT_NS, "RECVITALE"))
+	else if (sim_is_elem(op, RECVIT_NS, "RECVITALE"))
 		r->op = SIM_OP_VITALE;
 	if (r->op == SIM_OP_UNKNOWN) {
 		refuse(r, "insi_102", "Opération absente ou inconnue dans le corps SOAP.");
@@ -282,15 +219,6 @@ static void parse_envelope(struct sim_request *r, xmlNodePtr env, const char *ct
 		parse_vitale(r, op);
 }
 
-static int media_type_is(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-
-	while (*ct == ' ')
-		ct++;
-	return !strncasecmp(ct, type, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
-}
-
 void sim_insi_parse(const char *content_type, const char *body, size_t len,
 		    struct sim_request *req)
 {
@@ -299,11 +227,11 @@ void sim_insi_parse(const char *content_type, const char *body, size_t len,
 	xmlNodePtr root;
 
 	memset(req, 0, sizeof *req);
-	if (!content_type || !media_type_is(content_type, "application/soap+xml")) {
+	if (!content_type || !sim_media_type_is(content_type, "application/soap+xml")) {
 		refuse(req, "insi_102", "Type de contenu SOAP 1.2 attendu.");
 		return;
 	}
-	content_type_action(content_type, ct_action, sizeof ct_action);
+	sim_content_type_action(content_type, ct_action, sizeof ct_action);
 	if (len > SIM_BODY_MAX) {
 		refuse(req, "insi_102", "Requête trop grande.");
 		return;
@@ -322,7 +250,7 @@ void sim_insi_parse(const char *content_type, const char *body, size_t len,
 	root = xmlDocGetRootElement(doc);
 	if (doc->intSubset || doc->extSubset)
 		refuse(req, "insi_102", "DTD refusée.");
-	else if (!is_elem(root, SOAP_NS, "Envelope"))
+	else if (!sim_is_elem(root, SOAP_NS, "Envelope"))
 		refuse(req, "insi_102", "Enveloppe SOAP 1.2 attendue.");
 	else
 		parse_envelope(req, root, ct_action);

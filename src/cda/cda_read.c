@@ -1,6 +1,7 @@
 /* CDA R2 header and embedded PDF reader, and the hostile-XML-proof parser of received texts. */
 #include "cda/cda_read.h"
 #include "core/text.h"
+#include "net/xmltree.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -17,39 +18,6 @@
 
 /* ------------------------------------------------------------------ safe parsing */
 
-struct parse_guard {
-	int dtd;
-};
-
-/* A DOCTYPE is the door to XXE and entity bombs; no CDA nor SOAP answer has one. Stop at
- * once, before libxml2 reads any declaration. */
-static void guard_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-			 const xmlChar *sys_id)
-{
-	xmlParserCtxtPtr c = ctx;
-
-	(void)name;
-	(void)ext_id;
-	(void)sys_id;
-	((struct parse_guard *)c->_private)->dtd = 1;
-	xmlStopParser(c);
-}
-
-static void guard_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-			 const xmlChar *system_id, xmlChar *content)
-{
-	(void)type;
-	(void)public_id;
-	(void)system_id;
-	(void)content;
-	guard_subset(ctx, name, NULL, NULL);
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t size, const char *fmt, ...)
@@ -67,43 +35,19 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 struct _xmlDoc *cda_xml_read(const char *xml, size_t len, const char *what, char *err,
 			     size_t errsize)
 {
-	struct parse_guard g = { 0 };
-	xmlParserCtxtPtr c;
-	/* Encoding errors bypass XML_PARSE_NOERROR and would print on the terminal (per thread). */
-	xmlGenericErrorFunc saved = xmlGenericError;
-	void *saved_ctx = xmlGenericErrorContext;
-	const xmlError *xe;
+	int dtd, line;
 	xmlDocPtr doc;
 
 	if (len > CDA_MAX_BYTES || len > 0x7fffffff) {
 		fail(err, errsize, "%s : %zu octets, plus que la limite de 16 Mio", what, len);
 		return NULL;
 	}
-	if (!(c = xmlNewParserCtxt())) {
-		fail(err, errsize, "Mémoire insuffisante pour lire : %s", what);
-		return NULL;
-	}
-	c->_private = &g;
-	c->sax->internalSubset = guard_subset;
-	c->sax->externalSubset = guard_subset;
-	c->sax->entityDecl = guard_entity;
-	/* NONET, and neither NOENT nor DTDLOAD: nothing is fetched, no entity is expanded.
-	 * HUGE stays off: libxml2's own limits on text nodes and depth hold. */
-	xmlSetGenericErrorFunc(NULL, silent);
-	doc = xmlCtxtReadMemory(c, xml ? xml : "", (int)len, "document.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlSetGenericErrorFunc(saved_ctx, saved);
-	if (g.dtd || (doc && (doc->intSubset || doc->extSubset))) {
+	doc = xml_read_guarded(xml, len, &dtd, &line);
+	if (dtd)
 		fail(err, errsize, "%s : refusé, déclaration de type de document (DTD, entités) "
 		     "interdite ici", what);
-		xmlFreeDoc(doc);
-		doc = NULL;
-	} else if (!doc) {
-		xe = xmlCtxtGetLastError(c);
-		fail(err, errsize, "%s : XML mal formé ou tronqué (ligne %d)", what,
-		     xe ? xe->line : 0);
-	}
-	xmlFreeParserCtxt(c);
+	else if (!doc)
+		fail(err, errsize, "%s : XML mal formé ou tronqué (ligne %d)", what, line);
 	return doc;
 }
 
@@ -146,16 +90,12 @@ int cda_b64_decode(const char *in, size_t len, unsigned char **out, size_t *outl
 
 static int is_el(const xmlNode *n, const char *name)
 {
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       !strcmp((const char *)n->ns->href, NS_HL7) && !strcmp((const char *)n->name, name);
+	return xml_is_el(n, NS_HL7, name);
 }
 
 static const xmlNode *child(const xmlNode *parent, const char *name)
 {
-	for (const xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-		if (is_el(c, name))
-			return c;
-	return NULL;
+	return xml_child(parent, NS_HL7, name);
 }
 
 /* parent/a/b/... (NULL-terminated names), first match at each step. */
@@ -171,34 +111,12 @@ static const xmlNode *path(const xmlNode *n, ...)
 	return n;
 }
 
-/* One line of text: runs of white space and control characters become one space. */
-static void clean(const xmlChar *raw, char *out, size_t size)
-{
-	size_t o = 0;
-	int space = 0;
-
-	out[0] = 0;
-	for (const unsigned char *s = raw; s && *s; s++) {
-		if (*s <= 0x20 || *s == 0x7F) {
-			space = o > 0;
-			continue;
-		}
-		if (o + space + 1 >= size)
-			break;
-		if (space)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)*s;
-	}
-	out[o] = 0;
-	text_utf8_cut(out);
-}
 
 static void attr(const xmlNode *n, const char *name, char *out, size_t size)
 {
 	xmlChar *v = n ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
 
-	clean(v, out, size);
+	xml_line_text(v, out, size);
 	xmlFree(v);
 }
 
@@ -206,7 +124,7 @@ static void text(const xmlNode *n, char *out, size_t size)
 {
 	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
 
-	clean(v, out, size);
+	xml_line_text(v, out, size);
 	xmlFree(v);
 }
 

@@ -1,6 +1,7 @@
 /* DMP client: SOAP 1.2 + WS-Addressing + VIHF requests, answer parsers (HL7v3, XDS.b, MTOM). */
 #include "net/dmp.h"
 #include "net/sbuf.h"
+#include "net/xmltree.h"
 #include "core/text.h"
 
 #include "cda/cda_read.h"
@@ -334,60 +335,13 @@ char *dmp_build_td32(const struct dmp_config *cfg, const struct dmp_actor *actor
 
 /* ------------------------------------------------------------------ tree helpers */
 
-static int is_el(const xmlNode *n, const char *ns, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
-}
 
-static const xmlNode *child(const xmlNode *parent, const char *ns, const char *name)
-{
-	for (const xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-		if (is_el(c, ns, name))
-			return c;
-	return NULL;
-}
-
-/* One line: runs of white space and control characters become one space (a hostile value
- * must not start a new "key: value" line). Returns -1 when it did not fit. */
-static int clean(const xmlChar *raw, char *out, size_t size)
-{
-	const unsigned char *s = raw;
-	size_t o = 0;
-	int space = 0;
-
-	out[0] = 0;
-	for (; s && *s; s++) {
-		if (*s <= 0x20 || *s == 0x7F) {
-			space = o > 0;
-			continue;
-		}
-		if (o + space + 1 >= size)
-			break;
-		if (space)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)*s;
-	}
-	out[o] = 0;
-	text_utf8_cut(out);
-	return s && *s ? -1 : 0;
-}
-
-/* Element text, cut to fit (labels, messages). */
-static void text_cut(const xmlNode *n, char *out, size_t size)
-{
-	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-
-	clean(v, out, size);
-	xmlFree(v);
-}
 
 /* Attribute (no namespace); exact: -1 when too long (identifiers are never shortened). */
 static int attr_exact(const xmlNode *n, const char *name, char *out, size_t size)
 {
 	xmlChar *v = n ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
-	int rc = clean(v, out, size);
+	int rc = xml_line_text(v, out, size);
 
 	xmlFree(v);
 	return rc;
@@ -401,7 +355,7 @@ static void attr_cut(const xmlNode *n, const char *name, char *out, size_t size)
 static int text_exact(const xmlNode *n, char *out, size_t size)
 {
 	xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-	int rc = clean(v, out, size);
+	int rc = xml_line_text(v, out, size);
 
 	xmlFree(v);
 	return rc;
@@ -476,61 +430,28 @@ static int coded_error(struct dmp_error *e, const char *code, const char *text)
 		    text && !same ? text : "");
 }
 
-/* Fault/Reason/Text: the French one when several languages are given. */
-static const xmlNode *reason_text(const xmlNode *fault)
-{
-	const xmlNode *reason = child(fault, NS_SOAP12, "Reason"), *first = NULL;
-
-	for (const xmlNode *t = reason ? reason->children : NULL; t; t = t->next) {
-		xmlChar *lang;
-		int fr;
-
-		if (!is_el(t, NS_SOAP12, "Text"))
-			continue;
-		if (!first)
-			first = t;
-		lang = xmlNodeGetLang(t);
-		fr = lang && !xmlStrncasecmp(lang, (const xmlChar *)"fr", 2);
-		xmlFree(lang);
-		if (fr)
-			return t;
-	}
-	return first;
-}
-
-/* "dmp:DMP_FERME" -> "DMP_FERME": a QName's prefix means nothing here. */
-static void local_part(const xmlNode *value, char *out, size_t size)
-{
-	char tmp[128];
-	const char *colon;
-
-	text_cut(value, tmp, sizeof tmp);
-	colon = strrchr(tmp, ':');
-	snprintf(out, size, "%s", colon ? colon + 1 : tmp);
-}
-
 static int parse_fault(const xmlNode *fault, struct dmp_error *e)
 {
-	const xmlNode *code = child(fault, NS_SOAP12, "Code");
-	const xmlNode *sub = child(code, NS_SOAP12, "Subcode");
+	const xmlNode *code = xml_child(fault, NS_SOAP12, "Code");
+	const xmlNode *sub = xml_child(code, NS_SOAP12, "Subcode");
 	char subcode[64], reason[256];
 
-	local_part(child(sub, NS_SOAP12, "Value"), subcode, sizeof subcode);
-	text_cut(reason_text(fault), reason, sizeof reason);
+	xml_qname_local(xml_child(sub, NS_SOAP12, "Value"), subcode, sizeof subcode);
+	xml_text_cut(xml_soap12_reason(fault), reason, sizeof reason);
 	return coded_error(e, subcode, reason[0] ? reason : "sans explication");
 }
 
 /* RegistryErrorList (rs, or rim as vigie-sim writes it): the first error. */
 static int registry_error(const xmlNode *holder, struct dmp_error *e)
 {
-	const xmlNode *list = child(holder, NS_RS, "RegistryErrorList");
+	const xmlNode *list = xml_child(holder, NS_RS, "RegistryErrorList");
 	const xmlNode *err = NULL;
 	char code[64] = "", context[256] = "";
 
 	if (!list)
-		list = child(holder, NS_RIM, "RegistryErrorList");
-	if (list && !(err = child(list, NS_RS, "RegistryError")))
-		err = child(list, NS_RIM, "RegistryError");
+		list = xml_child(holder, NS_RIM, "RegistryErrorList");
+	if (list && !(err = xml_child(list, NS_RS, "RegistryError")))
+		err = xml_child(list, NS_RIM, "RegistryError");
 	attr_cut(err, "errorCode", code, sizeof code);
 	attr_cut(err, "codeContext", context, sizeof context);
 	if (!code[0])
@@ -571,10 +492,10 @@ static int read_soap(const char *xml, size_t len, size_t max, struct answer *a,
 	if (!(a->doc = cda_xml_read(xml, len, "Réponse du DMP", msg, sizeof msg)))
 		return fail(e, DMP_ERR_PARSE, "%s", msg);
 	root = xmlDocGetRootElement(a->doc);
-	if (!is_el(root, NS_SOAP12, "Envelope") || !(a->body = child(root, NS_SOAP12, "Body")))
+	if (!xml_is_el(root, NS_SOAP12, "Envelope") || !(a->body = xml_child(root, NS_SOAP12, "Body")))
 		return fail(e, DMP_ERR_PARSE, "Réponse du DMP inattendue : pas d'enveloppe SOAP 1.2 "
 			    "avec un corps");
-	if ((fault = child(a->body, NS_SOAP12, "Fault")))
+	if ((fault = xml_child(a->body, NS_SOAP12, "Fault")))
 		return parse_fault(fault, e);
 	return 0;
 }
@@ -595,11 +516,11 @@ static int unexpected(struct dmp_error *e, const char *what)
 
 static int ack_error(const xmlNode *ack, struct dmp_error *e)
 {
-	const xmlNode *det = child(ack, NS_HL7, "acknowledgementDetail");
+	const xmlNode *det = xml_child(ack, NS_HL7, "acknowledgementDetail");
 	char code[64], text[256];
 
-	attr_cut(child(det, NS_HL7, "code"), "code", code, sizeof code);
-	text_cut(child(det, NS_HL7, "text"), text, sizeof text);
+	attr_cut(xml_child(det, NS_HL7, "code"), "code", code, sizeof code);
+	xml_text_cut(xml_child(det, NS_HL7, "text"), text, sizeof text);
 	return coded_error(e, code, text[0] ? text : "demande refusée");
 }
 
@@ -656,9 +577,9 @@ static int read_statut(const xmlNode *s, struct dmp_status *st, struct dmp_error
 	char etat[32], authz[32], mt[16];
 	enum dmp_state state;
 
-	text_cut(child(s, NS_DMPX, "etat"), etat, sizeof etat);
-	text_cut(child(s, NS_DMPX, "autorisation"), authz, sizeof authz);
-	text_cut(child(s, NS_DMPX, "medecinTraitant"), mt, sizeof mt);
+	xml_text_cut(xml_child(s, NS_DMPX, "etat"), etat, sizeof etat);
+	xml_text_cut(xml_child(s, NS_DMPX, "autorisation"), authz, sizeof authz);
+	xml_text_cut(xml_child(s, NS_DMPX, "medecinTraitant"), mt, sizeof mt);
 	state = state_of_etat(etat);
 	if (etat[0] && state == DMP_STATE_UNKNOWN)
 		return fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : état « %s » inconnu", etat);
@@ -672,10 +593,10 @@ static int read_statut(const xmlNode *s, struct dmp_status *st, struct dmp_error
 		return fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : autorisation « %s » "
 			    "inconnue", authz);
 	st->treating_doctor = !strcmp(mt, "true") || !strcmp(mt, "1");
-	text_cut(child(s, NS_DMPX, "motifFermeture"), st->closed_reason, sizeof st->closed_reason);
-	if (dmp_date(child(s, NS_DMPX, "dateFermeture"), st->closed_date, sizeof st->closed_date,
+	xml_text_cut(xml_child(s, NS_DMPX, "motifFermeture"), st->closed_reason, sizeof st->closed_reason);
+	if (dmp_date(xml_child(s, NS_DMPX, "dateFermeture"), st->closed_date, sizeof st->closed_date,
 		     "date de fermeture", e) ||
-	    dmp_date(child(s, NS_DMPX, "finAutorisation"), st->authz_end, sizeof st->authz_end,
+	    dmp_date(xml_child(s, NS_DMPX, "finAutorisation"), st->authz_end, sizeof st->authz_end,
 		     "date de fin d'autorisation", e))
 		return DMP_ERR_PARSE;
 	return 0;
@@ -684,32 +605,32 @@ static int read_statut(const xmlNode *s, struct dmp_status *st, struct dmp_error
 static int read_td02(const xmlNode *resp, const struct dmp_patient *p, struct dmp_status *st,
 		     struct dmp_error *e)
 {
-	const xmlNode *ack = child(resp, NS_HL7, "acknowledgement");
-	const xmlNode *cap = child(resp, NS_HL7, "controlActProcess");
-	const xmlNode *pat = child(child(child(child(cap, NS_HL7, "subject"), NS_HL7,
+	const xmlNode *ack = xml_child(resp, NS_HL7, "acknowledgement");
+	const xmlNode *cap = xml_child(resp, NS_HL7, "controlActProcess");
+	const xmlNode *pat = xml_child(xml_child(xml_child(xml_child(cap, NS_HL7, "subject"), NS_HL7,
 						     "registrationEvent"), NS_HL7, "subject1"),
 				   NS_HL7, "patient");
 	char type[8], qrc[8], status[32], got[40];
 
-	attr_cut(child(ack, NS_HL7, "typeCode"), "code", type, sizeof type);
+	attr_cut(xml_child(ack, NS_HL7, "typeCode"), "code", type, sizeof type);
 	if (strcmp(type, "AA"))
 		return ack ? ack_error(ack, e) : unexpected(e, "acquittement (acknowledgement)");
-	attr_cut(child(child(cap, NS_HL7, "queryAck"), NS_HL7, "queryResponseCode"), "code", qrc,
+	attr_cut(xml_child(xml_child(cap, NS_HL7, "queryAck"), NS_HL7, "queryResponseCode"), "code", qrc,
 		 sizeof qrc);
 	if (strcmp(qrc, "OK") && strcmp(qrc, "NF"))
 		return fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : code de réponse « %s » "
 			    "inconnu (OK ou NF attendu)", qrc);
 	if (!strcmp(qrc, "OK") && !pat)
 		return unexpected(e, "patient");
-	if (pat && !same_patient(child(pat, NS_HL7, "id"), p, got, sizeof got))
+	if (pat && !same_patient(xml_child(pat, NS_HL7, "id"), p, got, sizeof got))
 		return wrong_patient(e, got);
-	attr_cut(child(pat, NS_HL7, "statusCode"), "code", status, sizeof status);
+	attr_cut(xml_child(pat, NS_HL7, "statusCode"), "code", status, sizeof status);
 	st->state = !strcmp(qrc, "NF") ? DMP_STATE_ABSENT : state_of_hl7(status);
 	if (st->state == DMP_STATE_UNKNOWN)
 		return fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : statut du patient « %s » "
 			    "inconnu", status);
 	snprintf(st->ins, sizeof st->ins, "%s", p->ins);
-	return read_statut(child(resp, NS_DMPX, "statutDMP"), st, e);
+	return read_statut(xml_child(resp, NS_DMPX, "statutDMP"), st, e);
 }
 
 int dmp_parse_td02(const char *xml, size_t len, const struct dmp_patient *patient,
@@ -722,7 +643,7 @@ int dmp_parse_td02(const char *xml, size_t len, const struct dmp_patient *patien
 	memset(st, 0, sizeof *st);
 	err_clear(e);
 	rc = read_soap(xml, len, DMP_MAX_ANSWER, &a, e);
-	if (!rc && !(resp = child(a.body, NS_HL7, "PRPA_IN201308UV02")))
+	if (!rc && !(resp = xml_child(a.body, NS_HL7, "PRPA_IN201308UV02")))
 		rc = unexpected(e, "PRPA_IN201308UV02");
 	else if (!rc)
 		rc = read_td02(resp, patient, st, e);
@@ -745,11 +666,11 @@ int dmp_parse_td03(const char *xml, size_t len, const struct dmp_patient *patien
 	memset(st, 0, sizeof *st);
 	err_clear(e);
 	rc = read_soap(xml, len, DMP_MAX_ANSWER, &a, e);
-	if (!rc && !(resp = child(a.body, NS_HAB, "setAuthorizationResponse")))
+	if (!rc && !(resp = xml_child(a.body, NS_HAB, "setAuthorizationResponse")))
 		rc = unexpected(e, "setAuthorizationResponse");
 	if (!rc) {
-		text_cut(child(resp, NS_HAB, "status"), status, sizeof status);
-		text_cut(child(resp, NS_HAB, "autorisation"), authz, sizeof authz);
+		xml_text_cut(xml_child(resp, NS_HAB, "status"), status, sizeof status);
+		xml_text_cut(xml_child(resp, NS_HAB, "autorisation"), authz, sizeof authz);
 		st->authz = authz_of(authz);
 		if (strcmp(status, "OK"))
 			rc = fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : statut « %s » au lieu "
@@ -758,7 +679,7 @@ int dmp_parse_td03(const char *xml, size_t len, const struct dmp_patient *patien
 			rc = fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : autorisation « %s » "
 				  "inconnue", authz);
 		else
-			rc = dmp_date(child(resp, NS_HAB, "finAutorisation"), st->authz_end,
+			rc = dmp_date(xml_child(resp, NS_HAB, "finAutorisation"), st->authz_end,
 				      sizeof st->authz_end, "date de fin d'autorisation", e);
 	}
 	answer_free(&a);
@@ -776,11 +697,11 @@ static const xmlNode *slot(const xmlNode *obj, const char *name)
 	for (const xmlNode *c = obj ? obj->children : NULL; c; c = c->next) {
 		char n[64];
 
-		if (!is_el(c, NS_RIM, "Slot"))
+		if (!xml_is_el(c, NS_RIM, "Slot"))
 			continue;
 		attr_cut(c, "name", n, sizeof n);
 		if (!strcmp(n, name))
-			return child(child(c, NS_RIM, "ValueList"), NS_RIM, "Value");
+			return xml_child(xml_child(c, NS_RIM, "ValueList"), NS_RIM, "Value");
 	}
 	return NULL;
 }
@@ -792,7 +713,7 @@ static int slot_exact(const xmlNode *obj, const char *name, char *out, size_t si
 
 static void name_of(const xmlNode *obj, char *out, size_t size)
 {
-	attr_cut(child(child(obj, NS_RIM, "Name"), NS_RIM, "LocalizedString"), "value", out, size);
+	attr_cut(xml_child(xml_child(obj, NS_RIM, "Name"), NS_RIM, "LocalizedString"), "value", out, size);
 }
 
 /* The n-th (0-based) '^' component of an HL7 v2 value. */
@@ -836,7 +757,7 @@ static void read_classifications(const xmlNode *obj, struct dmp_doc *d)
 	for (const xmlNode *c = obj->children; c; c = c->next) {
 		char scheme[64], node[80];
 
-		if (!is_el(c, NS_RIM, "Classification"))
+		if (!xml_is_el(c, NS_RIM, "Classification"))
 			continue;
 		attr_cut(c, "classificationScheme", scheme, sizeof scheme);
 		attr_cut(c, "nodeRepresentation", node, sizeof node);
@@ -861,7 +782,7 @@ static int read_external_ids(const xmlNode *obj, struct dmp_doc *d)
 	for (const xmlNode *c = obj->children; c; c = c->next) {
 		char scheme[64];
 
-		if (!is_el(c, NS_RIM, "ExternalIdentifier"))
+		if (!xml_is_el(c, NS_RIM, "ExternalIdentifier"))
 			continue;
 		attr_cut(c, "identificationScheme", scheme, sizeof scheme);
 		if (!strcmp(scheme, EXT_PATIENT) &&
@@ -954,7 +875,7 @@ static size_t count_entries(const xmlNode *list)
 	size_t n = 0;
 
 	for (const xmlNode *c = list ? list->children : NULL; c; c = c->next)
-		n += is_el(c, NS_RIM, "ExtrinsicObject");
+		n += xml_is_el(c, NS_RIM, "ExtrinsicObject");
 	return n;
 }
 
@@ -974,7 +895,7 @@ static int read_entries(const xmlNode *list, const struct dmp_patient *p, struct
 		return fail(e, DMP_ERR_PARSE, "Mémoire insuffisante pour lire la liste du DMP");
 	vihf_patient_cx(p, cx, sizeof cx);
 	for (const xmlNode *c = list->children; c; c = c->next) {
-		if (!is_el(c, NS_RIM, "ExtrinsicObject"))
+		if (!xml_is_el(c, NS_RIM, "ExtrinsicObject"))
 			continue;
 		if (read_entry(c, &d[i], e) || (strcmp(d[i].patient_id, cx) &&
 						 wrong_patient(e, cx_ins(d[i].patient_id)))) {
@@ -999,7 +920,7 @@ int dmp_parse_td31(const char *xml, size_t len, const struct dmp_patient *patien
 	*n_docs = 0;
 	err_clear(e);
 	rc = read_soap(xml, len, DMP_MAX_ANSWER, &a, e);
-	if (!rc && !(resp = child(a.body, NS_QUERY, "AdhocQueryResponse")))
+	if (!rc && !(resp = xml_child(a.body, NS_QUERY, "AdhocQueryResponse")))
 		rc = unexpected(e, "AdhocQueryResponse");
 	else if (!rc && status_is(resp, ":Failure"))
 		rc = registry_error(resp, e);
@@ -1007,7 +928,7 @@ int dmp_parse_td31(const char *xml, size_t len, const struct dmp_patient *patien
 		rc = fail(e, DMP_ERR_PARSE, "Réponse du DMP invalide : statut de la recherche "
 			  "inconnu");
 	else if (!rc)
-		rc = read_entries(child(resp, NS_RIM, "RegistryObjectList"), patient, docs, n_docs,
+		rc = read_entries(xml_child(resp, NS_RIM, "RegistryObjectList"), patient, docs, n_docs,
 				  e);
 	answer_free(&a);
 	return rc;
@@ -1283,9 +1204,9 @@ static int pick_response(const xmlNode *resp, const char *unique_id, const xmlNo
 
 	*out = NULL;
 	for (const xmlNode *c = resp->children; c; c = c->next) {
-		if (!is_el(c, NS_XDS, "DocumentResponse"))
+		if (!xml_is_el(c, NS_XDS, "DocumentResponse"))
 			continue;
-		text_cut(child(c, NS_XDS, "DocumentUniqueId"), got, sizeof got);
+		xml_text_cut(xml_child(c, NS_XDS, "DocumentUniqueId"), got, sizeof got);
 		if (!strcmp(got, unique_id)) {
 			*out = c;
 			return 0;
@@ -1301,8 +1222,8 @@ static int read_td32(const xmlNode *body, const struct dmp_mtom *m, const char *
 		     unsigned char **doc, size_t *doc_len, char *mime, size_t mimesize,
 		     struct dmp_error *e)
 {
-	const xmlNode *resp = child(body, NS_XDS, "RetrieveDocumentSetResponse");
-	const xmlNode *rr = child(resp, NS_RS, "RegistryResponse"), *dr, *d, *inc;
+	const xmlNode *resp = xml_child(body, NS_XDS, "RetrieveDocumentSetResponse");
+	const xmlNode *rr = xml_child(resp, NS_RS, "RegistryResponse"), *dr, *d, *inc;
 
 	if (!resp)
 		return unexpected(e, "RetrieveDocumentSetResponse");
@@ -1310,10 +1231,10 @@ static int read_td32(const xmlNode *body, const struct dmp_mtom *m, const char *
 		return registry_error(rr, e);
 	if (pick_response(resp, unique_id, &dr, e))
 		return kind_of(e, DMP_ERR_PARSE);
-	text_cut(child(dr, NS_XDS, "mimeType"), mime, mimesize);
-	if (!(d = child(dr, NS_XDS, "Document")))
+	xml_text_cut(xml_child(dr, NS_XDS, "mimeType"), mime, mimesize);
+	if (!(d = xml_child(dr, NS_XDS, "Document")))
 		return unexpected(e, "Document");
-	if ((inc = child(d, NS_XOP, "Include")))
+	if ((inc = xml_child(d, NS_XOP, "Include")))
 		return attachment(m, inc, doc, doc_len, e);
 	return inline_document(d, doc, doc_len, e);
 }
@@ -1590,11 +1511,16 @@ static int prepare(const struct dmp_config *cfg, const struct dmp_patient *p, ch
 
 /* ------------------------------------------------------------------ transactions */
 
-int dmp_td02(const struct dmp_config *cfg, const struct dmp_actor *actor,
-	     const struct dmp_patient *patient, dmp_stop_fn stop, void *stop_ctx,
-	     struct dmp_status *st, struct dmp_error *e)
+/* TD0.2 and TD0.3 have the same shape: one request about the patient, a status back. */
+static int status_call(const struct dmp_config *cfg, const struct dmp_actor *actor,
+		       const struct dmp_patient *patient, struct call *c,
+		       char *(*build)(const struct dmp_config *, const struct dmp_actor *,
+				      const struct dmp_patient *, const char *, time_t,
+				      struct dmp_error *),
+		       int (*parse)(const char *, size_t, const struct dmp_patient *,
+				    struct dmp_status *, struct dmp_error *),
+		       struct dmp_status *st, struct dmp_error *e)
 {
-	struct call c = { "patients", ACTION_TD02, DMP_MAX_ANSWER, stop, stop_ctx };
 	struct http_response resp;
 	char *id;
 	int rc;
@@ -1602,15 +1528,24 @@ int dmp_td02(const struct dmp_config *cfg, const struct dmp_actor *actor,
 	memset(st, 0, sizeof *st);
 	if ((rc = prepare(cfg, patient, &id, e)))
 		return rc;
-	rc = post(cfg, &c, dmp_build_td02(cfg, actor, patient, id, time(NULL), e), &resp, e);
+	rc = post(cfg, c, build(cfg, actor, patient, id, time(NULL), e), &resp, e);
 	free(id);
 	if (rc)
 		return rc;
-	rc = http_verdict(&resp, dmp_parse_td02(resp.body, resp.len, patient, st, e), e);
+	rc = http_verdict(&resp, parse(resp.body, resp.len, patient, st, e), e);
 	http_response_free(&resp);
 	if (rc)
 		memset(st, 0, sizeof *st);
 	return rc;
+}
+
+int dmp_td02(const struct dmp_config *cfg, const struct dmp_actor *actor,
+	     const struct dmp_patient *patient, dmp_stop_fn stop, void *stop_ctx,
+	     struct dmp_status *st, struct dmp_error *e)
+{
+	struct call c = { "patients", ACTION_TD02, DMP_MAX_ANSWER, stop, stop_ctx };
+
+	return status_call(cfg, actor, patient, &c, dmp_build_td02, dmp_parse_td02, st, e);
 }
 
 int dmp_td03(const struct dmp_config *cfg, const struct dmp_actor *actor,
@@ -1618,22 +1553,8 @@ int dmp_td03(const struct dmp_config *cfg, const struct dmp_actor *actor,
 	     struct dmp_status *st, struct dmp_error *e)
 {
 	struct call c = { "habilitations", ACTION_TD03, DMP_MAX_ANSWER, stop, stop_ctx };
-	struct http_response resp;
-	char *id;
-	int rc;
 
-	memset(st, 0, sizeof *st);
-	if ((rc = prepare(cfg, patient, &id, e)))
-		return rc;
-	rc = post(cfg, &c, dmp_build_td03(cfg, actor, patient, id, time(NULL), e), &resp, e);
-	free(id);
-	if (rc)
-		return rc;
-	rc = http_verdict(&resp, dmp_parse_td03(resp.body, resp.len, patient, st, e), e);
-	http_response_free(&resp);
-	if (rc)
-		memset(st, 0, sizeof *st);
-	return rc;
+	return status_call(cfg, actor, patient, &c, dmp_build_td03, dmp_parse_td03, st, e);
 }
 
 /* Submitted before since: left out. Times compared on their 14 digits (shorter = padded). */

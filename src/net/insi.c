@@ -1,6 +1,7 @@
 /* INSi teleservice client: SOAP 1.2 requests (over net/http.c), answer and fault parser. */
 #include "net/insi.h"
 #include "net/sbuf.h"
+#include "net/xmltree.h"
 #include "core/text.h"
 #include "core/insi_wire.h"
 
@@ -373,96 +374,25 @@ char *insi_build_vitale_request(const struct insi_config *cfg, const struct insi
 
 /* ------------------------------------------------------------------ safe XML reading */
 
-struct parse_guard {
-	int dtd;
-};
-
-/* A DOCTYPE is the door to XXE and entity bombs; an INSi answer never has one. Stop at once,
- * before libxml2 reads any declaration. */
-static void guard_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id,
-			 const xmlChar *sys_id)
-{
-	xmlParserCtxtPtr c = ctx;
-
-	(void)name;
-	(void)ext_id;
-	(void)sys_id;
-	((struct parse_guard *)c->_private)->dtd = 1;
-	xmlStopParser(c);
-}
-
-static void guard_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-			 const xmlChar *system_id, xmlChar *content)
-{
-	(void)type;
-	(void)public_id;
-	(void)system_id;
-	(void)content;
-	guard_subset(ctx, name, NULL, NULL);
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 static xmlDocPtr read_xml(const char *xml, size_t len, struct insi_error *e)
 {
-	struct parse_guard g = { 0 };
-	xmlParserCtxtPtr c = xmlNewParserCtxt();
-	/* Encoding errors bypass XML_PARSE_NOERROR and would print on the terminal (per thread). */
-	xmlGenericErrorFunc saved = xmlGenericError;
-	void *saved_ctx = xmlGenericErrorContext;
-	const xmlError *xe;
-	xmlDocPtr doc;
+	int dtd, line;
+	xmlDocPtr doc = xml_read_guarded(xml, len, &dtd, &line);
 
-	if (!c) {
-		fail(e, INSI_ERR_PARSE, "Mémoire insuffisante pour lire la réponse INSi");
-		return NULL;
-	}
-	c->_private = &g;
-	c->sax->internalSubset = guard_subset;
-	c->sax->externalSubset = guard_subset;
-	c->sax->entityDecl = guard_entity;
-	/* NONET, and neither NOENT nor DTDLOAD: nothing is fetched, no entity is expanded. */
-	xmlSetGenericErrorFunc(NULL, silent);
-	doc = xmlCtxtReadMemory(c, xml, (int)len, "reponse-insi.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlSetGenericErrorFunc(saved_ctx, saved);
-	if (g.dtd || (doc && (doc->intSubset || doc->extSubset))) {
+	if (dtd)
 		fail(e, INSI_ERR_PARSE, "Réponse INSi refusée : elle contient une déclaration de type "
 		     "de document (DTD, entités), ce qu'une réponse INSi ne contient jamais");
-		xmlFreeDoc(doc);
-		doc = NULL;
-	} else if (!doc) {
-		xe = xmlCtxtGetLastError(c);
+	else if (!doc)
 		fail(e, INSI_ERR_PARSE, "Réponse INSi mal formée ou tronquée : XML invalide (ligne %d)",
-		     xe ? xe->line : 0);
-	}
-	xmlFreeParserCtxt(c);
+		     line);
 	return doc;
 }
 
 /* ------------------------------------------------------------------ tree helpers */
 
-static int is_el(const xmlNode *n, const char *ns, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
-}
-
-static xmlNode *child(const xmlNode *parent, const char *ns, const char *name)
-{
-	for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-		if (is_el(c, ns, name))
-			return c;
-	return NULL;
-}
-
 static xmlNode *res_child(const xmlNode *parent, const char *name)
 {
-	return child(parent, NS_RESULTAT, name);
+	return xml_child(parent, NS_RESULTAT, name);
 }
 
 /*
@@ -474,34 +404,13 @@ static xmlNode *res_child(const xmlNode *parent, const char *name)
 static int text_into(const xmlNode *n, char *out, size_t size, int cut)
 {
 	xmlChar *raw = n ? xmlNodeGetContent(n) : NULL;
-	const unsigned char *s = raw;
-	size_t o = 0;
-	int space = 0, over;
+	int over = xml_line_text(raw, out, size) < 0;
 
-	out[0] = 0;
-	if (!raw)
-		return 0;
-	for (; *s; s++) {
-		if (*s <= 0x20 || *s == 0x7F) {
-			space = o > 0;
-			continue;
-		}
-		if (o + space + 1 >= size) {
-			if (!cut)
-				o = 0;
-			break;
-		}
-		if (space)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)*s;
-	}
-	out[o] = 0;
-	over = *s != 0;
 	xmlFree(raw);
-	if (over && !cut)
+	if (over && !cut) {
+		out[0] = 0;
 		return -1;
-	text_utf8_cut(out);
+	}
 	return (int)strlen(out);
 }
 
@@ -640,7 +549,7 @@ static int parse_individu(const xmlNode *ind, struct insi_result *r, struct insi
 	for (const xmlNode *c = ind->children; c; c = c->next) {
 		struct insi_ins h;
 
-		if (!is_el(c, NS_RESULTAT, "INSHISTO"))
+		if (!xml_is_el(c, NS_RESULTAT, "INSHISTO"))
 			continue;
 		if (parse_ins(c, "l'historique", &h, e))
 			return INSI_ERR_PARSE;
@@ -696,44 +605,11 @@ const char *insi_fault_explain(const char *code)
 	return NULL;
 }
 
-/* Fault/Reason/Text: the French one when several languages are given. */
-static const xmlNode *reason_text(const xmlNode *fault)
-{
-	const xmlNode *reason = child(fault, NS_SOAP12, "Reason"), *first = NULL;
-
-	for (const xmlNode *t = reason ? reason->children : NULL; t; t = t->next) {
-		xmlChar *lang;
-		int fr;
-
-		if (!is_el(t, NS_SOAP12, "Text"))
-			continue;
-		if (!first)
-			first = t;
-		lang = xmlNodeGetLang(t);
-		fr = lang && !xmlStrncasecmp(lang, (const xmlChar *)"fr", 2);
-		xmlFree(lang);
-		if (fr)
-			return t;
-	}
-	return first;
-}
-
-/* "soap:siram_40" -> "siram_40": a QName whose prefix means nothing to us. */
-static void qname_local(const xmlNode *value, char *out, size_t size)
-{
-	char tmp[128];
-	const char *colon;
-
-	text_cut(value, tmp, sizeof tmp);
-	colon = strrchr(tmp, ':');
-	snprintf(out, size, "%s", colon ? colon + 1 : tmp);
-}
-
 static int parse_fault(const xmlNode *fault, struct insi_error *e)
 {
-	const xmlNode *code = child(fault, NS_SOAP12, "Code");
-	const xmlNode *sub = child(code, NS_SOAP12, "Subcode");
-	const xmlNode *erreur = child(child(fault, NS_SOAP12, "Detail"), NS_SIRAM, "Erreur");
+	const xmlNode *code = xml_child(fault, NS_SOAP12, "Code");
+	const xmlNode *sub = xml_child(code, NS_SOAP12, "Subcode");
+	const xmlNode *erreur = xml_child(xml_child(fault, NS_SOAP12, "Detail"), NS_SIRAM, "Erreur");
 	char reason[512], detail[512], attr[64] = "";
 	const char *why;
 	xmlChar *c = erreur ? xmlGetNoNsProp(erreur, (const xmlChar *)"code") : NULL;
@@ -749,8 +625,8 @@ static int parse_fault(const xmlNode *fault, struct insi_error *e)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7F)
 			*p = '_';
 	snprintf(e->code, sizeof e->code, "%s", attr);
-	qname_local(child(sub, NS_SOAP12, "Value"), e->subcode, sizeof e->subcode);
-	text_cut(reason_text(fault), reason, sizeof reason);
+	xml_qname_local(xml_child(sub, NS_SOAP12, "Value"), e->subcode, sizeof e->subcode);
+	text_cut(xml_soap12_reason(fault), reason, sizeof reason);
 	text_cut(erreur, detail, sizeof detail);
 	why = insi_fault_explain(e->code);
 	if (!why)
@@ -771,7 +647,7 @@ static const xmlNode *find_any(const xmlNode *n, const char *name, int depth)
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!strcmp((const char *)c->name, name) && !is_el(c, NS_RESULTAT, name))
+		if (!strcmp((const char *)c->name, name) && !xml_is_el(c, NS_RESULTAT, name))
 			return c;
 		if ((f = find_any(c, name, depth - 1)))
 			return f;
@@ -799,7 +675,7 @@ static int not_an_answer(const xmlNode *root, const xmlNode *body, struct insi_e
 	printable(root->ns ? root->ns->href : NULL, ns, sizeof ns);
 	printable(root->name, name, sizeof name);
 
-	if (!body && is_el(root, NS_SOAP12, "Envelope"))
+	if (!body && xml_is_el(root, NS_SOAP12, "Envelope"))
 		return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : enveloppe SOAP sans Body");
 	if (!body)
 		return fail(e, INSI_ERR_PARSE, "Réponse INSi inattendue : pas d'enveloppe SOAP 1.2 "
@@ -837,13 +713,13 @@ int insi_parse_response(const char *xml, size_t len, struct insi_result *r, stru
 	if (!doc)
 		return INSI_ERR_PARSE;
 	root = xmlDocGetRootElement(doc);
-	body = is_el(root, NS_SOAP12, "Envelope") ? child(root, NS_SOAP12, "Body") : NULL;
+	body = xml_is_el(root, NS_SOAP12, "Envelope") ? xml_child(root, NS_SOAP12, "Body") : NULL;
 	if (!root)
 		rc = fail(e, INSI_ERR_PARSE, "Réponse INSi vide");
-	else if (body && child(body, NS_SOAP12, "Fault"))
-		rc = parse_fault(child(body, NS_SOAP12, "Fault"), e);
-	else if (body && child(body, NS_RESULTAT, "RESULTAT"))
-		rc = parse_resultat(child(body, NS_RESULTAT, "RESULTAT"), r, e);
+	else if (body && xml_child(body, NS_SOAP12, "Fault"))
+		rc = parse_fault(xml_child(body, NS_SOAP12, "Fault"), e);
+	else if (body && xml_child(body, NS_RESULTAT, "RESULTAT"))
+		rc = parse_resultat(xml_child(body, NS_RESULTAT, "RESULTAT"), r, e);
 	else
 		rc = not_an_answer(root, body, e);
 	xmlFreeDoc(doc);
