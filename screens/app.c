@@ -106,8 +106,8 @@ static void insi_event(struct app *a, const struct job_event *e)
 static void draw_status(struct app *a)
 {
 	struct status_info si;
-	struct status_service svc[3];
-	char clock[8], label[32], psc[48];
+	struct status_service svc[4];
+	char clock[8], label[32], psc[48], mss[16];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -128,6 +128,9 @@ static void draw_status(struct app *a)
 	app_dmp_status(a, psc, sizeof psc);
 	if (psc[0])
 		svc[si.nservices++] = (struct status_service){ psc, -2 };
+	app_mss_status(a, mss, sizeof mss);
+	if (mss[0])
+		svc[si.nservices++] = (struct status_service){ mss, -2 };
 	if (a->msg[0] && now <= a->msg_until) {
 		si.message = a->msg;
 		si.message_style = a->msg_style;
@@ -185,6 +188,10 @@ static void global_action(struct app *a, int action)
 			app_message(a, ST_WARN, "%s : annulation demandée", label);
 		else
 			app_message(a, ST_NORMAL, "Aucune tâche de fond en cours");
+	} else if (!strcmp(d->name, "mss-worklist")) {
+		struct screen *w = mss_worklist_new(a, 0);
+		if (w)
+			screen_push(&a->ss, w);
 	} else if (!strcmp(d->name, "psc-signin")) {
 		app_psc_signin(a);
 	} else if (!strcmp(d->name, "suspend")) {
@@ -234,6 +241,8 @@ static void handle_events(struct app *a)
 				app_dmp_event(a, &ev[i]);
 			if (ev[i].kind == APP_JOB_PSC)
 				app_psc_event(a, &ev[i]);
+			if (ev[i].kind == APP_JOB_MSS)
+				app_mss_event(a, &ev[i]);
 			screen_dispatch_event(&a->ss, &ev[i]);
 		}
 	}
@@ -270,11 +279,15 @@ static int poll_timeout_ms(struct app *a)
 {
 	time_t now = time(NULL);
 	int ms = (int)(60 - now % 60) * 1000;   /* next clock minute */
+	int wait;
 
 	if (a->msg[0] && a->msg_until >= now && (a->msg_until - now + 1) * 1000 < ms)
 		ms = (int)(a->msg_until - now + 1) * 1000;
 	if (jobs_pending(a->js, NULL, 0) > 0 && ms > 1000)
 		ms = 1000;
+	wait = app_mss_wait_seconds(a);
+	if (wait >= 0 && wait * 1000 < ms)
+		ms = wait * 1000;
 	return ms;
 }
 
@@ -309,6 +322,7 @@ int app_run(struct app *a, char *err, size_t errsize)
 			jobs_post(a->js, &spec);
 		}
 	}
+	app_mss_counts(a);
 	pfd[0].fd = 0;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = jobs_wake_fd(a->js);
@@ -334,6 +348,7 @@ int app_run(struct app *a, char *err, size_t errsize)
 		if (pfd[1].revents & POLLIN)
 			handle_events(a);
 		app_psc_tick(a);
+		app_mss_tick(a);
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			a->quit = 1;
 		/* Every key waiting is handled before the next draw: a burst costs one frame. */

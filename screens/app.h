@@ -19,6 +19,7 @@ enum app_job_kind {
 	APP_JOB_INSI = 2,         /* INSi search or verification (jobs/insi_job.h) */
 	APP_JOB_PSC = 3,          /* Pro Santé Connect sign-in or refresh (jobs/psc_session.h) */
 	APP_JOB_DMP = 4,          /* DMP status, documents, integration (jobs/dmp_job.h) */
+	APP_JOB_MSS = 5,          /* MSSanté fetch, integration, viewing (jobs/mss_job.h) */
 };
 
 #define APP_INSI_PENDING_MAX 8
@@ -49,6 +50,14 @@ struct app {
 	struct { long long job, patient; int purpose; } dmp_pending[APP_DMP_PENDING_MAX];
 	int dmp_reminder_ok;      /* the legal reminder was acknowledged (or is not due) */
 	time_t psc_tick;          /* last psc_session_tick */
+	/* MSSanté: the fetch in flight (never two), the next automatic one, the counts of the
+	 * status line (read again after each MSS event, not on every frame) */
+	long long mss_fetch_job;
+	time_t mss_next_fetch;    /* 0: at start */
+	int mss_down;             /* the last fetch could not reach the server */
+	int mss_asked;            /* the fetch in flight was asked by a key (says "nothing new") */
+	long long mss_new, mss_alert;
+	int mss_detail;           /* worklist: detail pane shown (kept for the session) */
 };
 
 /* DMP (screens/dica.c): post a job for a dossier unless the same purpose is in flight; the
@@ -75,6 +84,17 @@ void app_psc_tick(struct app *a);
 void app_dmp_status(struct app *a, char *psc, size_t size);
 /* Consent toggles from the dossier and the DICA screen (audited by the store). */
 void app_consent_toggle(struct app *a, long long patient_id, const char *what);
+
+/* MSSanté (screens/mss_worklist.c): a fetch now (asked: by a key; says why not when it
+ * cannot), the automatic fetch tick of the main loop, job events, the status line entry
+ * ("MSS:3", "MSS:3!" with alerts, "MSS:HS"; "" when MSS is unused), the counts again. */
+void app_mss_fetch(struct app *a, int asked);
+void app_mss_tick(struct app *a);
+void app_mss_event(struct app *a, const struct job_event *e);
+void app_mss_status(struct app *a, char *buf, size_t size);
+void app_mss_counts(struct app *a);
+/* Seconds until the next automatic fetch (for the main loop's poll), -1 when none. */
+int app_mss_wait_seconds(const struct app *a);
 
 /* INSi jobs: post one for a dossier (purpose: jobs/insi_job.h) unless one is in flight;
  * returns the job id, 0 when one was already running, < 0 on error (message shown). */
@@ -131,9 +151,14 @@ struct screen *dmp_docs_screen_new(struct app *a, long long patient_id);
 struct screen *doc_view_new(struct app *a, const char *title, const char *text,
 			    const char *narrative);
 struct screen *documents_screen_new(struct app *a, long long patient_id);
-/* A viewing job (DMP_VIEW, DMP_LOCAL_TEXT) ended: open the viewer on its texts, or say why
- * there are none. */
-void doc_view_open_job(struct app *a, const struct job_event *e);
+/* A viewing job (DMP_VIEW, DMP_LOCAL_TEXT, MSS_VIEW) ended: open the viewer on its texts, or
+ * say why there are none (unless error_shown: the job's own message already did). */
+void doc_view_open_job(struct app *a, const struct job_event *e, int error_shown);
+
+/* MSSanté worklist (patient_id: only that dossier's items, 0 all) and the attachment of one
+ * item to a dossier (ranked candidates, per-trait comparison, search by name). */
+struct screen *mss_worklist_new(struct app *a, long long patient_id);
+struct screen *mss_attach_new(struct app *a, long long item_id);
 
 /* Job event type delivered to screens' event callback. */
 typedef struct job_event app_event;

@@ -310,7 +310,7 @@ static void event(struct screen *base, const void *ev)
 		return;
 	if (e->job_id == d->view_job) {
 		d->view_job = 0;
-		doc_view_open_job(d->app, e);
+		doc_view_open_job(d->app, e, e->code & DMP_JOB_ERROR);
 		return;
 	}
 	snprintf(d->result, sizeof d->result, "%s", e->message);

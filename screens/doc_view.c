@@ -1,6 +1,7 @@
 /* Text viewer: a document's PDF text first, its structured narrative on request (s), scrolled
  * by lines and pages, with find. */
 #include "screens/app.h"
+#include "jobs/view_texts.h"
 #include "store/documents.h"
 #include "ui/keys.h"
 #include "ui/list.h"
@@ -155,15 +156,16 @@ struct screen *doc_view_new(struct app *a, const char *title, const char *text,
 	return &d->base;
 }
 
-void doc_view_open_job(struct app *a, const struct job_event *e)
+void doc_view_open_job(struct app *a, const struct job_event *e, int error_shown)
 {
 	char *text = NULL, *narrative = NULL, title[256];
 	struct screen *v;
 
-	if (dmp_view_take(e->job_id, &text, &narrative, title, sizeof title)) {
+	if (view_texts_take(e->job_id, &text, &narrative, title, sizeof title)) {
 		/* A failed retrieval already said why in the status line. */
-		if (!(e->code & DMP_JOB_ERROR))
-			app_message(a, ST_ERROR, "Document illisible : %s", e->message);
+		if (!error_shown)
+			app_message(a, ST_ERROR, "Document illisible : %s",
+				    e->message[0] ? e->message : "aucun texte");
 		return;
 	}
 	v = doc_view_new(a, title, text, narrative);

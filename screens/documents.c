@@ -105,7 +105,7 @@ static void event(struct screen *base, const void *ev)
 
 	if (e->job_id && e->job_id == d->view_job) {
 		d->view_job = 0;
-		doc_view_open_job(d->app, e);
+		doc_view_open_job(d->app, e, e->code & DMP_JOB_ERROR);
 		return;
 	}
 	if (e->patient_id == d->id && e->status == JOB_DONE)

@@ -452,6 +452,12 @@ static int key(struct screen *base, int k, int action)
 		load(d);
 		return 1;
 	}
+	if (!strcmp(name, "mss-patient")) {
+		struct screen *s = mss_worklist_new(d->app, d->id);
+		if (s)
+			screen_push(&d->app->ss, s);
+		return 1;
+	}
 	if (!strcmp(name, "documents-show")) {
 		struct screen *s = documents_screen_new(d->app, d->id);
 		if (s)

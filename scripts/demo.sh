@@ -3,7 +3,8 @@
 # loopback INSi simulator, with its own test certificates) and Vigie talking to it.
 # VIGIE_SIM_FAULT=insi=delay:5000 (for example) makes the simulator slow or faulty. The DMP
 # and Pro Santé Connect are simulated too: sign in with C-w, the simulator approves the
-# e-CPS code after 2 s (VIGIE_SIM_FAULT=ciba=deny to see a refusal).
+# e-CPS code after 2 s (VIGIE_SIM_FAULT=ciba=deny to see a refusal). The MSSanté worklist is
+# filled with messages made by vigie-sim and imported (the demo has no IMAP server).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
@@ -58,5 +59,23 @@ emetteur = https://localhost:$port/psc
 client_id = vigie-demo
 client_secret = secret-demo
 ca = demo-certs/ca.pem
+[mss]
+# No IMAP server in the demo: no automatic fetch (the messages below are imported).
+adresse =
 CONF
+
+# The MSSanté worklist: messages as a correspondent's software would send them, imported as
+# "vigie mss import" does for a saved message (importing them again adds nothing).
+m=$b/demo-mss
+mkdir -p "$m"
+gen() { f=$1; shift; "$b/vigie-sim" mss-message "$@" >"$m/$f"; }
+gen 1-bio.eml --type bio --patient 288046311341243 --date 202611180810 --urgent
+gen 2-bio-v2.eml --type bio --patient 288046311341243 --date 202611190900 --version 2
+gen 3-vacc.eml --type vacc --patient 186090331012749 --date 202611170930
+gen 4-patient.eml --type texte --de "288046311341243@patient.mssante.fr"
+gen 5-texte.eml --type texte
+gen 6-inconnu.eml --type consult --ins 170017512345665 --nom DURAND --prenoms "Paul Henri" \
+	--sexe M --naissance 1970-01-01 --cog 75056 --date 202611120800
+"$b/vigie" --config "$b/demo.conf" --db "$db" --user jmartin mss import "$m"/*.eml >/dev/null ||
+	echo "demo : certains messages MSSanté n'ont pas été importés (voir ci-dessus)" >&2
 "$b/vigie" --config "$b/demo.conf" --db "$db" --user jmartin

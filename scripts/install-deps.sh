@@ -6,7 +6,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 libncurses-dev libxml2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev libpcsclite-dev
 libqrencode-dev libmicrohttpd-dev libgnutls28-dev libinih-dev libjansson-dev check
 openssl curl libxml2-utils libhpdf-dev poppler-utils
-sqlite3 tmux procps util-linux bash valgrind tzdata"
+sqlite3 tmux procps util-linux bash valgrind tzdata
+libzip-dev libgmime-3.0-dev dovecot-imapd"
 
 missing=""
 for p in $PACKAGES; do

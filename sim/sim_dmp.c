@@ -1710,3 +1710,15 @@ void sim_dmp_stats(char *buf, size_t size)
 		 atomic_load(&st_td02), atomic_load(&st_td03), atomic_load(&st_td31),
 		 atomic_load(&st_td32), atomic_load(&st_faults), spec);
 }
+
+int sim_dmp_patient_traits(const char *ins, struct sim_dmp_patient *out)
+{
+	for (size_t i = 0; i < n_patients; i++)
+		if (!strcmp(patients[i].ins, ins)) {
+			*out = patients[i];
+			out->n_docs = 0;
+			memset(out->docs, 0, sizeof out->docs);
+			return 0;
+		}
+	return -1;
+}

@@ -71,6 +71,27 @@ void sim_dmp_docs_free(struct sim_dmp_patient *p);
 int sim_dmp_write_entry(xmlTextWriterPtr w, const char *rim, const struct sim_dmp_patient *p,
 			const struct sim_dmp_doc *d, const char *patient_id);
 
+/* The same with extra slots written first: extra is NULL or "name", "value", ..., NULL (the
+ * XDM METADATA.XML of an MSSanté message adds URI and urn:action:extraMetadataSlot). */
+int sim_dmp_write_entry_slots(xmlTextWriterPtr w, const char *rim,
+			      const struct sim_dmp_patient *p, const struct sim_dmp_doc *d,
+			      const char *patient_id, const char *const *extra);
+
+/* The PDF copy of d (malloc'd, the bytes embedded in the CDA); *pdf NULL when its kind has
+ * none (vaccination note). 0 or -1. */
+int sim_dmp_doc_pdf(const struct sim_dmp_patient *p, const struct sim_dmp_doc *d,
+		    unsigned char **pdf, size_t *len);
+
+/* A copy of the traits of the patient ins of the table loaded by sim_dmp_init (documents not
+ * copied: n_docs 0). 0, or -1 when the table has no such patient. */
+int sim_dmp_patient_traits(const char *ins, struct sim_dmp_patient *out);
+
+/* "vigie-sim mss-message [OPTIONS]": one MSSanté message on stdout (sim_mss.c); argv[0] is
+ * the subcommand. default_patients: the DMP table used when --dmp-patients is not given.
+ * Returns the exit status. "vigie-sim mss-extract ZIP NAME" (tests): one archive entry. */
+int sim_mss_main(int argc, char **argv, const char *default_patients);
+int sim_mss_extract_main(int argc, char **argv);
+
 /* SHA-1 of data as 40 lower-case hex digits (GnuTLS). 0 or -1. */
 int sim_dmp_sha1_hex(const void *data, size_t len, char hex[41]);
 

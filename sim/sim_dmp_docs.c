@@ -1716,11 +1716,14 @@ static void external_id(struct cw *c, const struct sim_dmp_doc *d, const char *s
 }
 
 static void entry_slots(struct cw *c, const struct sim_dmp_patient *p,
-			const struct sim_dmp_doc *d, const char *patient_id)
+			const struct sim_dmp_doc *d, const char *patient_id, const char *const *extra)
 {
 	const struct doc_kind *k = &kinds[d->kind];
 	char size[24], legal[200], pid5[300], pid7[40], pid8[16], given[101];
 	const char *info[3] = { pid5, pid7, pid8 };
+
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		slot1(c, extra[0], extra[1]);
 
 	snprintf(size, sizeof size, "%zu", d->len);
 	xcn(k->author, legal, sizeof legal);
@@ -1768,8 +1771,9 @@ static void entry_classifications(struct cw *c, const struct sim_dmp_doc *d)
 		       k->type_system, k->type_label);
 }
 
-int sim_dmp_write_entry(xmlTextWriterPtr w, const char *rim, const struct sim_dmp_patient *p,
-			const struct sim_dmp_doc *d, const char *patient_id)
+int sim_dmp_write_entry_slots(xmlTextWriterPtr w, const char *rim,
+			      const struct sim_dmp_patient *p, const struct sim_dmp_doc *d,
+			      const char *patient_id, const char *const *extra)
 {
 	struct cw c = { w, rim, 0 };
 	const struct doc_kind *k = &kinds[d->kind];
@@ -1779,7 +1783,7 @@ int sim_dmp_write_entry(xmlTextWriterPtr w, const char *rim, const struct sim_dm
 	      "objectType", "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1", "status",
 	      d->deprecated ? "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
 			    : "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved", NULL);
-	entry_slots(&c, p, d, patient_id);
+	entry_slots(&c, p, d, patient_id, extra);
 	localized_name(&c, k->title);
 	entry_classifications(&c, d);
 	external_id(&c, d, "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427", patient_id,
@@ -1788,4 +1792,19 @@ int sim_dmp_write_entry(xmlTextWriterPtr w, const char *rim, const struct sim_dm
 		    "XDSDocumentEntry.uniqueId");
 	close_el(&c);
 	return c.err ? -1 : 0;
+}
+
+int sim_dmp_write_entry(xmlTextWriterPtr w, const char *rim, const struct sim_dmp_patient *p,
+			const struct sim_dmp_doc *d, const char *patient_id)
+{
+	return sim_dmp_write_entry_slots(w, rim, p, d, patient_id, NULL);
+}
+
+/* The same PDF as the one built into the document (same fixed date, same bytes). */
+int sim_dmp_doc_pdf(const struct sim_dmp_patient *p, const struct sim_dmp_doc *d,
+		    unsigned char **pdf, size_t *len)
+{
+	struct doc_ctx x = { p, d, &kinds[d->kind] };
+
+	return build_pdf(&x, pdf, len);
 }

@@ -1,6 +1,7 @@
 /* vigie-sim: loopback simulator of the national teleservices (INSi) for Vigie's tests and demo. */
 #include "config.h"
 #include "sim/sim.h"
+#include "sim/sim_dmp.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +55,9 @@ static void usage(FILE *out)
 		"  --style N              préfixes et ordre des réponses fixés (0 à 3) au lieu de\n"
 		"                         varier à chaque requête\n"
 		"  --help                 affiche cette aide\n"
+		"\n"
+		"Usage : vigie-sim mss-message [OPTIONS] : écrit un message MSSanté de test\n"
+		"(« vigie-sim mss-message --help » pour ses options).\n"
 		"\n"
 		"Pilotage pendant les tests : POST /_sim/fault (corps insi=PANNE, dmp=..., ciba=...),\n"
 		"GET /_sim/stats (lignes insi_requests: N ...).\n",
@@ -295,6 +299,13 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int rc;
 
+	/* Subcommands that build test data and exit, before the server's options. */
+	if (argc > 1 && !strcmp(argv[1], "mss-message")) {
+		default_table(o.dmp_patients, sizeof o.dmp_patients, DMP_PATIENTS_FILE);
+		return sim_mss_main(argc - 1, argv + 1, o.dmp_patients);
+	}
+	if (argc > 1 && !strcmp(argv[1], "mss-extract"))
+		return sim_mss_extract_main(argc - 1, argv + 1);
 	rc = parse_command_line(argc, argv, &o, err, sizeof err);
 	if (rc == 1) {
 		usage(stdout);

@@ -1,4 +1,5 @@
-/* Command-line sub-commands other than the full-screen interface (vigie insi, cog, stats). */
+/* Command-line sub-commands other than the full-screen interface (vigie insi, cog, stats,
+ * dmp, mss). */
 #ifndef VIGIE_CLI_H
 #define VIGIE_CLI_H
 
@@ -24,5 +25,7 @@ int cli_insi(const struct cli *cl);   /* vigie insi search|parse (in vigie-net) 
 int cli_cog(const struct cli *cl);    /* vigie cog import|show|find */
 int cli_stats(const struct cli *cl);  /* vigie stats ins [--from DATE --to DATE] */
 int cli_dmp(const struct cli *cl);    /* vigie dica PATIENT, vigie dmp status|list|... */
+/* vigie mss fetch|list|import|integrate|show; 3 when the mail server did not answer. */
+int cli_mss(const struct cli *cl);
 
 #endif

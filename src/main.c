@@ -54,6 +54,8 @@ static void usage(FILE *out)
 	      "        vigie stats ins [--from AAAA-MM-JJ] [--to AAAA-MM-JJ]\n"
 	      "        vigie dica PATIENT [--connexion]   la liste DICA d'accès au DMP\n"
 	      "        vigie dmp status|list|consent|authorize|integrate PATIENT ...\n"
+	      "        vigie mss fetch | list [...] | import FICHIER.eml... | integrate ELEMENT\n"
+	      "                  [--dossier N] | show ELEMENT   messagerie MSSanté reçue\n"
 	      "\n"
 	      "Options :\n"
 	      "  --db FICHIER       base du cabinet (sinon [base] fichier de la configuration)\n"
@@ -76,7 +78,7 @@ static int own_options(const struct options *o)
 {
 	return o->nargs > 0 && (!strcmp(o->args[0], "insi") || !strcmp(o->args[0], "cog") ||
 				!strcmp(o->args[0], "stats") || !strcmp(o->args[0], "dica") ||
-				!strcmp(o->args[0], "dmp"));
+				!strcmp(o->args[0], "dmp") || !strcmp(o->args[0], "mss"));
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -364,6 +366,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vigie : configuration :\n%s\n", c.warnings);
 	if (o.db)
 		snprintf(c.db, sizeof c.db, "%s", o.db);
+	/* The MSSanté archive sits next to the base it belongs to, unless configured. */
+	if (!c.mss.archive[0] && c.db[0])
+		snprintf(c.mss.archive, sizeof c.mss.archive, "%.*s.mss",
+			 (int)sizeof c.mss.archive - 5, c.db);
+	/* The store keeps the paths of archived files: they must not depend on the directory
+	 * vigie was started from. */
+	if (c.mss.archive[0] && c.mss.archive[0] != '/') {
+		char cwd[2048], abs[sizeof c.mss.archive];
+
+		if (getcwd(cwd, sizeof cwd) &&
+		    (size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, c.mss.archive) < sizeof abs)
+			memcpy(c.mss.archive, abs, sizeof abs);
+	}
 	login = o.user ? o.user : c.login[0] ? c.login : default_login();
 	/* A helper (vigie-net) that dies early must not kill the interface on a write. */
 	signal(SIGPIPE, SIG_IGN);
@@ -396,6 +411,11 @@ int main(int argc, char **argv)
 		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
 
 		return cli_dmp(&cl);
+	}
+	if (!strcmp(o.args[0], "mss")) {
+		struct cli cl = { &c, login, o.nargs, o.args, argc, argv };
+
+		return cli_mss(&cl);
 	}
 	if (!strcmp(o.args[0], "keys") && o.nargs >= 2 && !strcmp(o.args[1], "check"))
 		return cmd_keys_check(&o, &c);

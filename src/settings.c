@@ -36,6 +36,14 @@ void config_defaults(struct config *c)
 	snprintf(c->psc.scope, sizeof c->psc.scope, "openid scope_all");
 	snprintf(c->psc.acr, sizeof c->psc.acr, "eidas1");
 	snprintf(c->psc.channel, sizeof c->psc.channel, "MOBILE");
+	snprintf(c->mss.mailbox, sizeof c->mss.mailbox, "INBOX");
+	snprintf(c->mss.auth, sizeof c->mss.auth, "password");
+	c->mss.max_message = 100LL * 1024 * 1024;
+	c->mss.max_part = 30LL * 1024 * 1024;
+	c->mss.max_messages = 200;
+	c->mss.connect_timeout_ms = 10000;
+	c->mss.timeout_ms = 120000;
+	c->mss_interval = 300;
 }
 
 /* A relative path in a configuration file is relative to that file's folder. */
@@ -234,6 +242,76 @@ static int psc_key(struct config *c, const char *path, const char *name, const c
 	return 1;
 }
 
+/* [mss] keys; returns 1 when the key was known. */
+static int mss_key(struct config *c, const char *path, const char *name, const char *value,
+		   char *msg, size_t msgsize)
+{
+	struct mss_config *m = &c->mss;
+	int n;
+
+	msg[0] = 0;
+	if (!strcmp(name, "adresse")) {
+		if (value[0] && strncmp(value, "imaps://", 8))
+			snprintf(msg, msgsize, "[mss] adresse : une adresse imaps://serveur:port est "
+				 "attendue (TLS obligatoire), valeur ignorée");
+		else
+			snprintf(m->url, sizeof m->url, "%s", value);
+	} else if (!strcmp(name, "boite")) {
+		if (!value[0])
+			snprintf(msg, msgsize, "[mss] boite : nom de dossier IMAP attendu (INBOX)");
+		else
+			snprintf(m->mailbox, sizeof m->mailbox, "%s", value);
+	} else if (!strcmp(name, "identifiant"))
+		snprintf(m->user, sizeof m->user, "%s", value);
+	else if (!strcmp(name, "mot_de_passe"))
+		snprintf(m->password, sizeof m->password, "%s", value);
+	else if (!strcmp(name, "jeton"))
+		snprintf(m->token, sizeof m->token, "%s", value);
+	else if (!strcmp(name, "authentification")) {
+		if (strcmp(value, "password") && strcmp(value, "OAUTHBEARER") &&
+		    strcmp(value, "XOAUTH2"))
+			snprintf(msg, msgsize, "[mss] authentification : password, OAUTHBEARER ou "
+				 "XOAUTH2 attendu, valeur ignorée");
+		else
+			snprintf(m->auth, sizeof m->auth, "%s", value);
+	} else if (!strcmp(name, "ca"))
+		set_path(m->ca_file, sizeof m->ca_file, path, value);
+	else if (!strcmp(name, "archive"))
+		set_path(m->archive, sizeof m->archive, path, value);
+	else if (!strcmp(name, "intervalle")) {
+		if (parse_int(value, 0, 86400, &c->mss_interval))
+			snprintf(msg, msgsize, "[mss] intervalle : secondes (0 à 86400) attendues");
+	} else if (!strcmp(name, "taille_max_message")) {
+		if (parse_int(value, 1, 2048, &n))
+			snprintf(msg, msgsize, "[mss] taille_max_message : mégaoctets (1 à 2048) "
+				 "attendus");
+		else
+			m->max_message = (long long)n * 1024 * 1024;
+	} else if (!strcmp(name, "taille_max_piece")) {
+		if (parse_int(value, 1, 2048, &n))
+			snprintf(msg, msgsize, "[mss] taille_max_piece : mégaoctets (1 à 2048) "
+				 "attendus");
+		else
+			m->max_part = (long long)n * 1024 * 1024;
+	} else if (!strcmp(name, "messages_par_releve")) {
+		if (parse_int(value, 1, 10000, &m->max_messages))
+			snprintf(msg, msgsize, "[mss] messages_par_releve : nombre (1 à 10000) "
+				 "attendu");
+	} else if (!strcmp(name, "delai_connexion")) {
+		if (parse_int(value, 1, 120, &n))
+			snprintf(msg, msgsize, "[mss] delai_connexion : secondes (1 à 120) attendues");
+		else
+			m->connect_timeout_ms = n * 1000;
+	} else if (!strcmp(name, "delai_total") || !strcmp(name, "delai")) {
+		if (parse_int(value, 1, 3600, &n))
+			snprintf(msg, msgsize, "[mss] %s : secondes (1 à 3600) attendues", name);
+		else
+			m->timeout_ms = n * 1000;
+	} else
+		return 0;
+	return 1;
+}
+
 struct load_ctx {
 	struct config *c;
 	const char *path;
@@ -298,7 +376,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			warn(c, lc->path, lineno, "[taches] nombre : un entier de 1 à 8, valeur ignorée");
 	} else if ((!strcmp(section, "insi") && insi_key(c, lc->path, name, value, msg, sizeof msg)) ||
 		   (!strcmp(section, "dmp") && dmp_key(c, lc->path, name, value, msg, sizeof msg)) ||
-		   (!strcmp(section, "psc") && psc_key(c, lc->path, name, value, msg, sizeof msg))) {
+		   (!strcmp(section, "psc") && psc_key(c, lc->path, name, value, msg, sizeof msg)) ||
+		   (!strcmp(section, "mss") && mss_key(c, lc->path, name, value, msg, sizeof msg))) {
 		if (msg[0])
 			warn(c, lc->path, lineno, msg);
 	} else {

@@ -6,6 +6,7 @@
 #include "core/insi_types.h"
 #include "core/dmp_types.h"
 #include "core/psc_types.h"
+#include "core/mss_types.h"
 
 struct config {
 	char db[4096];          /* [base] fichier */
@@ -24,6 +25,9 @@ struct config {
 	char dmp_weather[512];  /* [dmp] meteo: the "météo des services" address */
 	struct psc_config psc;  /* [psc] */
 	char psc_login_hint[32];/* [psc] identifiant: national id ("" = 8 + the user's RPPS) */
+	struct mss_config mss;  /* [mss]: the user's mailbox (archive defaults to <db>.mss/) */
+	int mss_interval;       /* [mss] intervalle: seconds between automatic fetches, 0 = only
+				 * on demand (default 300) */
 	char warnings[1024];    /* non-fatal problems, "file:line: message" joined by '\n' */
 };
 

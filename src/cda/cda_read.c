@@ -199,16 +199,96 @@ static const xmlNode *qualified(const xmlNode *name, const char *el, const char 
 	return first;
 }
 
+/* The element el of the patient's name elements with qualifier q exactly, or NULL. */
+static const xmlNode *exact(const xmlNode *pat, const char *el, const char *q)
+{
+	for (const xmlNode *name = pat ? pat->children : NULL; name; name = name->next) {
+		if (!is_el(name, "name"))
+			continue;
+		for (const xmlNode *c = name->children; c; c = c->next) {
+			char v[16];
+
+			if (!is_el(c, el))
+				continue;
+			attr(c, "qualifier", v, sizeof v);
+			if (!strcmp(v, q))
+				return c;
+		}
+	}
+	return NULL;
+}
+
+/* Appends the text of c to out (space separated), when it fits whole. */
+static void append_word(const xmlNode *c, char *out, size_t size)
+{
+	char part[101];
+	size_t o = strlen(out);
+
+	text(c, part, sizeof part);
+	if (part[0] && o + strlen(part) + 2 <= size)
+		snprintf(out + o, size - o, "%s%s", o ? " " : "", part);
+}
+
+/*
+ * Every birth first name: CI-SIS puts the whole list in an unqualified given (the first one in
+ * given qualifier="BR"); without it, the BR givens, else every given that is not a used first
+ * name (CL).
+ */
+static void read_given_all(const xmlNode *name, struct cda_header *h)
+{
+	static const char *const pass[] = { "", "BR", "*" };
+	size_t sz = sizeof h->patient_given_all;
+
+	for (size_t p = 0; p < 3 && !h->patient_given_all[0]; p++)
+		for (const xmlNode *c = name ? name->children : NULL; c; c = c->next) {
+			char q[16];
+
+			if (!is_el(c, "given"))
+				continue;
+			attr(c, "qualifier", q, sizeof q);
+			if (p < 2 ? !strcmp(q, pass[p]) : strcmp(q, "CL") && strcmp(q, "SP"))
+				append_word(c, h->patient_given_all, sz);
+		}
+}
+
+/* birthplace/place/addr: the COG (5 characters, 2A/2B for Corsica) in county or censusTract. */
+static void read_birth_place(const xmlNode *pat, struct cda_header *h)
+{
+	const xmlNode *addr = path(pat, "birthplace", "place", "addr", NULL);
+	static const char *const where[] = { "county", "censusTract" };
+
+	for (size_t i = 0; i < 2 && !h->patient_birth_place[0]; i++) {
+		char v[16];
+		size_t k = 0;
+
+		text(child(addr, where[i]), v, sizeof v);
+		while (v[k] && ((v[k] >= '0' && v[k] <= '9') || v[k] == 'A' || v[k] == 'B' ||
+				v[k] == 'a' || v[k] == 'b'))
+			k++;
+		if (k == 5 && !v[k])
+			snprintf(h->patient_birth_place, sizeof h->patient_birth_place, "%s", v);
+	}
+}
+
 static int read_patient(const xmlNode *doc, struct cda_header *h, char *err, size_t errsize)
 {
 	const xmlNode *role = path(doc, "recordTarget", "patientRole", NULL);
-	const xmlNode *pat = child(role, "patient"), *name = child(pat, "name");
+	const xmlNode *pat = child(role, "patient"), *name = child(pat, "name"), *br, *used;
 	char sex[8];
 
 	if (read_ins(role, h, err, errsize))
 		return -1;
+	/* The birth name may sit in a second name element (the first holding the used name). */
+	if ((br = exact(pat, "family", "BR")))
+		name = br->parent;
 	text(qualified(name, "family", "BR"), h->patient_family, sizeof h->patient_family);
 	text(qualified(name, "given", "BR"), h->patient_given, sizeof h->patient_given);
+	read_given_all(name, h);
+	/* Nom utilisé: qualifier SP (spouse) in HL7, CL in the CI-SIS examples. */
+	if (!(used = exact(pat, "family", "SP")))
+		used = exact(pat, "family", "CL");
+	text(used, h->patient_used_family, sizeof h->patient_used_family);
+	read_birth_place(pat, h);
 	ts(child(pat, "birthTime"), h->patient_birth, sizeof h->patient_birth);
 	attr(child(pat, "administrativeGenderCode"), "code", sex, sizeof sex);
 	if (strlen(sex) == 1)
@@ -259,6 +339,7 @@ static void read_author(const xmlNode *doc, struct cda_header *h)
 		}
 	}
 	attr(child(aa, "code"), "displayName", h->author_profession, sizeof h->author_profession);
+	text(path(aa, "representedOrganization", "name", NULL), h->author_org, sizeof h->author_org);
 }
 
 static void read_related(const xmlNode *doc, struct cda_header *h)
@@ -276,6 +357,16 @@ static void read_related(const xmlNode *doc, struct cda_header *h)
 	}
 }
 
+/* The care date: documentationOf/serviceEvent/effectiveTime low, else its value. */
+static void read_care_date(const xmlNode *doc, struct cda_header *h)
+{
+	const xmlNode *et = path(doc, "documentationOf", "serviceEvent", "effectiveTime", NULL);
+
+	ts(child(et, "low"), h->care_date, sizeof h->care_date);
+	if (!h->care_date[0])
+		ts(et, h->care_date, sizeof h->care_date);
+}
+
 static void read_header(const xmlNode *doc, struct cda_header *h)
 {
 	char v[16];
@@ -288,6 +379,7 @@ static void read_header(const xmlNode *doc, struct cda_header *h)
 	attr(child(doc, "code"), "displayName", h->code_label, sizeof h->code_label);
 	text(child(doc, "title"), h->title, sizeof h->title);
 	ts(child(doc, "effectiveTime"), h->effective_time, sizeof h->effective_time);
+	read_care_date(doc, h);
 	read_author(doc, h);
 	read_related(doc, h);
 }
@@ -397,6 +489,188 @@ static int read_body(const xmlNode *doc, struct cda_header *h, unsigned char **p
 	return value ? decode_pdf(value, h, pdf, pdf_len, err, errsize) : 0;
 }
 
+/* ------------------------------------------------------------------ CR-BIO results */
+
+#define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
+#define TPL_LAB_OBS "1.3.6.1.4.1.19376.1.3.1.6"
+#define BIO_MAX_DEPTH 64
+
+/* The local part of xsi:type ("PQ", "IVL_PQ"). */
+static void xsi_type(const xmlNode *n, char *out, size_t size)
+{
+	xmlChar *v = n ? xmlGetNsProp(n, (const xmlChar *)"type", (const xmlChar *)NS_XSI) : NULL;
+	const char *colon = v ? strchr((const char *)v, ':') : NULL;
+
+	snprintf(out, size, "%s", colon ? colon + 1 : v ? (const char *)v : "");
+	xmlFree(v);
+}
+
+/* A decimal number as HL7 writes it ("-1.950", "5E3"), whatever the C locale: 0 or -1. */
+static int decimal(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	int neg = 0, digits = 0, ex = 0, eneg = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+			v += (*s - '0') * (scale /= 10);
+	if (digits && (*s == 'e' || *s == 'E')) {
+		s++;
+		if (*s == '-' || *s == '+')
+			eneg = *s++ == '-';
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9' && ex < 400; s++)
+			ex = ex * 10 + (*s - '0');
+		while (ex-- > 0)
+			v = eneg ? v / 10 : v * 10;
+	}
+	while (*s == ' ')
+		s++;
+	if (!digits || *s)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* PQ value and unit of n (value or low/high element): 0, or -1 without a number. */
+static int pq(const xmlNode *n, double *v, char *unit, size_t usize)
+{
+	char raw[64];
+
+	attr(n, "value", raw, sizeof raw);
+	attr(n, "unit", unit, usize);
+	return n && raw[0] ? decimal(raw, v) : -1;
+}
+
+/* The value lies outside referenceRange/observationRange/value low..high (same unit). */
+static int out_of_range(const xmlNode *obs)
+{
+	const xmlNode *val = child(obs, "value");
+	char type[16], unit[64], ru[64];
+	double v, bound;
+
+	xsi_type(val, type, sizeof type);
+	if (strcmp(type, "PQ") || pq(val, &v, unit, sizeof unit))
+		return 0;
+	for (const xmlNode *c = obs->children; c; c = c->next) {
+		const xmlNode *range;
+
+		if (!is_el(c, "referenceRange"))
+			continue;
+		range = path(c, "observationRange", "value", NULL);
+		if (!pq(child(range, "low"), &bound, ru, sizeof ru) &&
+		    (!ru[0] || !strcmp(ru, unit)) && v < bound)
+			return 1;
+		if (!pq(child(range, "high"), &bound, ru, sizeof ru) &&
+		    (!ru[0] || !strcmp(ru, unit)) && v > bound)
+			return 1;
+	}
+	return 0;
+}
+
+/* Interpretation codes that say "nothing abnormal": normal, negative, not detected,
+ * susceptible (antibiogram). */
+static int interpretation_abnormal(const xmlNode *obs)
+{
+	static const char *const normal[] = { "N", "NEG", "ND", "S" };
+	char code[16];
+
+	attr(child(obs, "interpretationCode"), "code", code, sizeof code);
+	if (!code[0])
+		return 0;
+	for (size_t i = 0; i < sizeof normal / sizeof normal[0]; i++)
+		if (!strcmp(code, normal[i]))
+			return 0;
+	return 1;
+}
+
+static int is_pq_result(const xmlNode *obs)
+{
+	char type[16];
+
+	xsi_type(child(obs, "value"), type, sizeof type);
+	return !strcmp(type, "PQ");
+}
+
+/*
+ * Walks n for result observations (templated ones when tpl, else any with a PQ value), never
+ * entering previous results (entryRelationship REFR) nor reference ranges. *seen counts the
+ * results, the return value the abnormal ones.
+ */
+static int count_results(const xmlNode *n, int tpl, int depth, int *seen)
+{
+	int count = 0;
+
+	for (const xmlNode *c = n ? n->children : NULL; c && depth > 0; c = c->next) {
+		char type[16];
+
+		if (c->type != XML_ELEMENT_NODE || is_el(c, "referenceRange"))
+			continue;
+		if (is_el(c, "entryRelationship")) {
+			attr(c, "typeCode", type, sizeof type);
+			if (!strcmp(type, "REFR"))
+				continue;
+		}
+		if (is_el(c, "observation") &&
+		    (tpl ? has_template(c, TPL_LAB_OBS) : is_pq_result(c))) {
+			(*seen)++;
+			count += interpretation_abnormal(c) || out_of_range(c);
+		}
+		count += count_results(c, tpl, depth - 1, seen);
+	}
+	return count;
+}
+
+/* CR-BIO (11502-2) in a structured body: the abnormal results; -1 for anything else. */
+static int bio_abnormal(const xmlNode *doc, const struct cda_header *h)
+{
+	const xmlNode *body = path(doc, "component", "structuredBody", NULL);
+	int seen = 0, n;
+
+	if (strcmp(h->code, "11502-2") || !body)
+		return -1;
+	n = count_results(body, 1, BIO_MAX_DEPTH, &seen);
+	if (!seen)
+		n = count_results(body, 0, BIO_MAX_DEPTH, &seen);
+	return n;
+}
+
+/* ------------------------------------------------------------------ entry point */
+
+/* The ClinicalDocument element: the root, or inside a "self-presenting" document (the ANS
+ * examples "Auto-Presentable": an XSLT stylesheet that embeds the CDA); NULL if none. */
+const xmlNode *cda_clinical_document(const xmlNode *root)
+{
+	const xmlNode *n = root;
+
+	if (is_el(root, "ClinicalDocument"))
+		return root;
+	if (!xml_is_el(root, "http://www.w3.org/1999/XSL/Transform", "stylesheet"))
+		return NULL;
+	/* depth-first walk of the stylesheet (bounded by the parser's own depth limit) */
+	while (n) {
+		if (n != root && is_el(n, "ClinicalDocument"))
+			return n;
+		if (n->children && n->type == XML_ELEMENT_NODE) {
+			n = n->children;
+			continue;
+		}
+		while (n && n != root && !n->next)
+			n = n->parent;
+		if (!n || n == root)
+			break;
+		n = n->next;
+	}
+	return NULL;
+}
+
 int cda_read(const char *xml, size_t len, struct cda_header *h, unsigned char **pdf,
 	     size_t *pdf_len, char *err, size_t errsize)
 {
@@ -405,14 +679,15 @@ int cda_read(const char *xml, size_t len, struct cda_header *h, unsigned char **
 	int rc = 0;
 
 	memset(h, 0, sizeof *h);
+	h->abnormal = -1;
 	if (pdf) {
 		*pdf = NULL;
 		*pdf_len = 0;
 	}
 	if (!(doc = cda_xml_read(xml, len, "Document CDA", err, errsize)))
 		return CDA_ERR_XML;
-	root = xmlDocGetRootElement(doc);
-	if (!is_el(root, "ClinicalDocument")) {
+	root = cda_clinical_document(xmlDocGetRootElement(doc));
+	if (!root) {
 		fail(err, errsize, "Ce document n'est pas un CDA R2 (élément racine "
 		     "ClinicalDocument de l'espace de noms " NS_HL7 " attendu)");
 		rc = CDA_ERR_NOT_CDA;
@@ -420,10 +695,14 @@ int cda_read(const char *xml, size_t len, struct cda_header *h, unsigned char **
 		   read_body(root, h, pdf, pdf_len, err, errsize)) {
 		rc = CDA_ERR_INVALID;
 	}
-	if (!rc)
+	if (!rc) {
 		read_header(root, h);
+		h->abnormal = bio_abnormal(root, h);
+	}
 	xmlFreeDoc(doc);
-	if (rc)
+	if (rc) {
 		memset(h, 0, sizeof *h);
+		h->abnormal = -1;
+	}
 	return rc;
 }

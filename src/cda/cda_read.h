@@ -33,6 +33,10 @@ int cda_read(const char *xml, size_t len, struct cda_header *h, unsigned char **
 struct _xmlDoc *cda_xml_read(const char *xml, size_t len, const char *what, char *err,
 			     size_t errsize);
 
+/* The ClinicalDocument element of a parsed document: the root, or the CDA embedded in a
+ * "self-presenting" XSLT stylesheet (ANS "Auto-Presentable" examples); NULL if none. */
+const struct _xmlNode *cda_clinical_document(const struct _xmlNode *root);
+
 /* The title written before an author's name: "Dr" for a médecin, pharmacien,
  * chirurgien-dentiste or sage-femme (code "G15_10...", 21, 40, 50) whatever the civilité,
  * else the civilité of JDV_J245 written out ("MME" -> "Mme", "M" -> "M."); "" without one. */

@@ -174,8 +174,8 @@ int cda_narrative(const char *xml, size_t len, char **text, char *err, size_t er
 	/* The one guarded parser: a DOCTYPE stops it before any declaration is read. */
 	if (!(doc = cda_xml_read(xml, len, "Document CDA", err, errsize)))
 		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!root || !is_hl7(root, "ClinicalDocument")) {
+	root = cda_clinical_document(xmlDocGetRootElement(doc));
+	if (!root) {
 		xmlFreeDoc(doc);
 		snprintf(err, errsize, "Ce n'est pas un document CDA R2");
 		return -1;

@@ -113,6 +113,14 @@ struct cda_header {
 	int level;                 /* 1: nonXMLBody, 3: structuredBody */
 	int has_pdf;               /* a PDF was found (N1 body, or N3 FR-Document-PDF-copie) */
 	char related_id[160];      /* relatedDocument RPLC parentDocument id, "" none */
+	/* Read for MSSanté matching and display (issue 5); "" / 0 / -1 when absent. */
+	char patient_used_family[101]; /* name qualifier "SP" (nom utilisé), else "" */
+	char patient_given_all[201];   /* every given name, space separated (birth first names) */
+	char patient_birth_place[6];   /* birthplace COG (addr/censusTract or county code) */
+	char care_date[16];        /* documentationOf/serviceEvent/effectiveTime low (or value) */
+	char author_org[160];      /* author's organisation name */
+	int abnormal;              /* CR-BIO: results with an interpretation other than N or a
+				    * value outside its reference range; -1 when not a CR-BIO */
 };
 
 enum dmp_error_kind {

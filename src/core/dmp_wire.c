@@ -233,7 +233,7 @@ static void format_doc(const struct dmp_doc *d, struct kv_out *o)
 	kv_put(o, "doc", "end");
 }
 
-static void format_cda(const struct cda_header *h, struct kv_out *o)
+void dmp_wire_format_cda(const struct cda_header *h, struct kv_out *o)
 {
 	kv_put(o, "cda_id", h->id);
 	kv_put(o, "cda_set_id", h->set_id);
@@ -253,6 +253,12 @@ static void format_cda(const struct cda_header *h, struct kv_out *o)
 	kv_puti(o, "cda_level", h->level);
 	kv_puti(o, "cda_has_pdf", h->has_pdf);
 	kv_put(o, "cda_related_id", h->related_id);
+	kv_put(o, "cda_patient_used", h->patient_used_family);
+	kv_put(o, "cda_patient_given_all", h->patient_given_all);
+	kv_put(o, "cda_patient_birth_place", h->patient_birth_place);
+	kv_put(o, "cda_care_date", h->care_date);
+	kv_put(o, "cda_author_org", h->author_org);
+	kv_puti(o, "cda_abnormal", h->abnormal);
 }
 
 static void format_retrieve(const struct dmp_reply *r, struct kv_out *o)
@@ -263,7 +269,7 @@ static void format_retrieve(const struct dmp_reply *r, struct kv_out *o)
 	kv_puti(o, "size", r->size);
 	kv_puti(o, "is_cda", r->is_cda);
 	if (r->is_cda)
-		format_cda(&r->cda, o);
+		dmp_wire_format_cda(&r->cda, o);
 	kv_put(o, "pdf_path", r->pdf_path);
 }
 
@@ -296,7 +302,7 @@ static void parse_status(const struct kv_msg *m, struct dmp_status *s)
 	SET(s->ins, kv_get(m, "status_ins", ""));
 }
 
-static void parse_cda(const struct kv_msg *m, struct cda_header *h)
+void dmp_wire_parse_cda(const struct kv_msg *m, struct cda_header *h)
 {
 	SET(h->id, kv_get(m, "cda_id", ""));
 	SET(h->set_id, kv_get(m, "cda_set_id", ""));
@@ -316,6 +322,12 @@ static void parse_cda(const struct kv_msg *m, struct cda_header *h)
 	h->level = (int)kv_get_int(m, "cda_level", 0);
 	h->has_pdf = kv_get_int(m, "cda_has_pdf", 0) != 0;
 	SET(h->related_id, kv_get(m, "cda_related_id", ""));
+	SET(h->patient_used_family, kv_get(m, "cda_patient_used", ""));
+	SET(h->patient_given_all, kv_get(m, "cda_patient_given_all", ""));
+	SET(h->patient_birth_place, kv_get(m, "cda_patient_birth_place", ""));
+	SET(h->care_date, kv_get(m, "cda_care_date", ""));
+	SET(h->author_org, kv_get(m, "cda_author_org", ""));
+	h->abnormal = (int)kv_get_int(m, "cda_abnormal", -1);
 }
 
 static void doc_field(struct dmp_doc *d, const char *k, const char *v)
@@ -407,7 +419,7 @@ static int fill_reply(const struct kv_msg *top, struct dmp_reply *r)
 	r->size = kv_get_int(top, "size", 0);
 	r->is_cda = kv_get_int(top, "is_cda", 0) != 0;
 	if (r->is_cda)
-		parse_cda(top, &r->cda);
+		dmp_wire_parse_cda(top, &r->cda);
 	SET(r->pdf_path, kv_get(top, "pdf_path", ""));
 	return 0;
 }

@@ -58,6 +58,11 @@ int dmp_reply_format(const struct dmp_reply *r, struct kv_out *o);
 int dmp_reply_parse(const char *text, struct dmp_reply *r);
 void dmp_reply_free(struct dmp_reply *r);
 
+/* A CDA header as "cda_*" pairs (shared with the MSSanté wire, core/mss_wire.h); parse reads
+ * the first value of each key in m (a whole message or one record's slice). */
+void dmp_wire_format_cda(const struct cda_header *h, struct kv_out *o);
+void dmp_wire_parse_cda(const struct kv_msg *m, struct cda_header *h);
+
 /* Stable short names, for traces and "key: value" output. */
 const char *dmp_op_name(enum dmp_op op);            /* "td0.2", "td0.3", "td3.1", "td3.2" */
 const char *dmp_error_kind_name(int kind);          /* "connexion", "delai", "tls", ... */

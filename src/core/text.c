@@ -1,6 +1,8 @@
 /* UTF-8 text helpers: accent/case folding for search, ASCII transliteration, trimming, upper case. */
 #include "core/text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -449,4 +451,16 @@ static long map_capital(long cp, int word_start)
 size_t text_capitalize(const char *in, char *out, size_t size)
 {
 	return map_letters(in, out, size, map_capital);
+}
+
+int text_fail(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && size) {
+		va_start(ap, fmt);
+		vsnprintf(err, size, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }

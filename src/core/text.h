@@ -54,4 +54,8 @@ int text_is_latin_letter(long cp);
  * for first names typed in a hurry. Always NUL-terminates. */
 size_t text_capitalize(const char *in, char *out, size_t size);
 
+/* Writes a formatted French message into err (size bytes; nothing when err is NULL or size
+ * 0) and returns -1, for "return text_fail(err, errsize, ...)". */
+int text_fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -16,6 +16,7 @@
 #include "core/identity.h"
 #include "jobs/net_remote.h"
 #include "jobs/pdf_text.h"
+#include "jobs/view_texts.h"
 #include "jobs/psc_session.h"
 #include "store/audit.h"
 #include "store/consent.h"
@@ -556,71 +557,6 @@ static int integrate(struct run *rn)
 
 /* ---- viewing ------------------------------------------------------------------------------ */
 
-#define VIEW_KEEP 8
-
-/* Texts ready for the viewer, by job id; the oldest is dropped when full. */
-static struct {
-	long long job;
-	char *text, *narrative;
-	char title[256];
-} views[VIEW_KEEP];
-static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Takes ownership of text and narrative. */
-static void view_put(long long job, char *text, char *narrative, const char *title)
-{
-	size_t slot = 0;
-
-	pthread_mutex_lock(&views_lock);
-	for (size_t i = 0; i < VIEW_KEEP; i++)
-		if (!views[i].job || views[i].job < views[slot].job)
-			slot = i;
-	free(views[slot].text);
-	free(views[slot].narrative);
-	views[slot].job = job;
-	views[slot].text = text;
-	views[slot].narrative = narrative;
-	snprintf(views[slot].title, sizeof views[slot].title, "%s", title);
-	pthread_mutex_unlock(&views_lock);
-}
-
-int dmp_view_take(long long job_id, char **text, char **narrative, char *title,
-		  size_t title_size)
-{
-	int rc = -1;
-
-	*text = *narrative = NULL;
-	pthread_mutex_lock(&views_lock);
-	for (size_t i = 0; i < VIEW_KEEP; i++)
-		if (views[i].job == job_id && views[i].text) {
-			*text = views[i].text;
-			*narrative = views[i].narrative;
-			snprintf(title, title_size, "%s", views[i].title);
-			views[i].text = views[i].narrative = NULL;
-			views[i].job = 0;
-			rc = 0;
-			break;
-		}
-	pthread_mutex_unlock(&views_lock);
-	return rc;
-}
-
-/* The structured narrative of a CDA N3 through "vigie-net cda-text" (libxml2 stays out of
- * this process); NULL when the document has none or it cannot be read. */
-static char *narrative_of(struct run *rn, const void *xml, size_t len)
-{
-	char *reply = NULL, err[256];
-
-	if (net_remote_run("cda-text", xml, len, 4 * 1024 * 1024, &reply, stop_cb, rn->job, err,
-			   sizeof err) != NET_REMOTE_OK)
-		return NULL;
-	if (!reply[0]) {
-		free(reply);
-		return NULL;
-	}
-	return reply;
-}
-
 static int view(struct run *rn)
 {
 	struct fetched f;
@@ -633,7 +569,7 @@ static int view(struct run *rn)
 		return 0;
 	}
 	if (f.r.is_cda && f.r.cda.level == 3)
-		narrative = narrative_of(rn, f.original, f.len);
+		narrative = view_texts_narrative(f.original, f.len, 4 * 1024 * 1024, stop_cb, rn->job);
 	if (f.text) {
 		text = f.text;
 		f.text = NULL;
@@ -643,7 +579,7 @@ static int view(struct run *rn)
 		text = NULL;
 	}
 	if (text) {
-		view_put(job_id(rn->job), text, narrative, f.row.doc.title);
+		view_texts_put(job_id(rn->job), text, narrative, f.row.doc.title);
 		rn->flags |= DMP_JOB_VIEW;
 		snprintf(rn->msg, sizeof rn->msg, "Document du DMP prêt : %s", f.row.doc.title);
 	} else {
@@ -673,13 +609,13 @@ static int local_text(struct run *rn)
 			      "installé lors de l'intégration)." : "Ce document n'a pas de copie PDF.");
 	}
 	if (d.level == 3 && document_original(rn->st, d.id, &orig, &len) == 0)
-		narrative = narrative_of(rn, orig, len);
+		narrative = view_texts_narrative(orig, len, 4 * 1024 * 1024, stop_cb, rn->job);
 	free(orig);
 	if (!text) {
 		free(narrative);
 		return -1;
 	}
-	view_put(job_id(rn->job), text, narrative, d.title);
+	view_texts_put(job_id(rn->job), text, narrative, d.title);
 	rn->flags |= DMP_JOB_VIEW;
 	return 0;
 }

@@ -14,7 +14,7 @@ enum dmp_purpose {
 	DMP_REFRESH = 0,       /* TD0.2, then TD3.1 when the DMP can be consulted */
 	DMP_AUTHORIZE = 1,     /* TD0.3 (explicit user action, consent recorded), then TD0.2 */
 	DMP_INTEGRATE = 2,     /* TD3.2 of cached entries, stored in the dossier */
-	DMP_VIEW = 3,          /* TD3.2 of one entry, text kept for the viewer (dmp_view_take) */
+	DMP_VIEW = 3,          /* TD3.2 of one entry, text kept for the viewer (view_texts_take) */
 	DMP_LOCAL_TEXT = 4,    /* no call: texts of a stored document (rows[0] = documents.id) */
 };
 
@@ -26,7 +26,7 @@ enum dmp_purpose {
 #define DMP_JOB_INTEGRATED 0x10   /* at least one document stored */
 #define DMP_JOB_DUPLICATE 0x20    /* at least one document was already in the dossier */
 #define DMP_JOB_ERROR 0x40        /* a call failed (message) */
-#define DMP_JOB_VIEW 0x80         /* DMP_VIEW: text ready for dmp_view_take(job id) */
+#define DMP_JOB_VIEW 0x80         /* DMP_VIEW: texts ready for view_texts_take(job id) */
 
 /* Post a job; rows are dmp_docs cache ids (INTEGRATE, VIEW: first one). The acting
  * professional is taken from the Pro Santé Connect session now. Returns the job id, or a
@@ -44,11 +44,7 @@ struct dica_keep {
 int dmp_dica_load(struct store *st, long long patient_id, struct dica_input *in,
 		  struct dica_keep *keep);
 
-/* The texts of a document viewed by a DMP_VIEW or DMP_LOCAL_TEXT job (malloc'd, to free):
- * the PDF text (or why there is none) and the structured narrative of a CDA N3 (NULL when
- * none); title of the document. 0, or -1 when nothing is kept for that job. */
-int dmp_view_take(long long job_id, char **text, char **narrative, char *title,
-		  size_t title_size);
+/* The texts of a viewing job are taken with view_texts_take (jobs/view_texts.h). */
 
 /* Run the same work synchronously (command line): the job function without the job system.
  * Returns the outcome flags (>= 0) or a negative value; message receives the French text. */

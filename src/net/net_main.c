@@ -7,6 +7,7 @@
 #include "net/dmp.h"
 #include "cda/cda_text.h"
 #include "net/insi.h"
+#include "net/mss.h"
 #include "net/psc.h"
 #include "settings.h"
 
@@ -145,6 +146,8 @@ int main(int argc, char **argv)
 		return psc_helper_main();
 	if (argc == 2 && !strcmp(argv[1], "cda-text"))
 		return cda_text();
+	if (argc == 2 && !strcmp(argv[1], "mss"))
+		return mss_serve();
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "insi"))
 			return command(argc, argv);
@@ -156,6 +159,7 @@ int main(int argc, char **argv)
 			"        vigie-net dmp             (requête DMP sur l'entrée standard)\n"
 			"        vigie-net psc             (requête Pro Santé Connect, idem)\n"
 			"        vigie-net cda-text        (document CDA sur l'entrée, texte en sortie)\n"
+			"        vigie-net mss             (requête MSSanté sur l'entrée standard)\n"
 			"        vigie-net insi search|parse ... (comme « vigie insi »)\n"
 			"vigie-net est lancé par vigie pour les appels aux téléservices.\n");
 	return 2;

@@ -26,28 +26,21 @@ static const struct {
 			      " consultation_by = ?3 WHERE id = ?4" },
 };
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 static void row_to_consent(sqlite3_stmt *s, struct dmp_consent *c)
 {
 	c->episode_id = sqlite3_column_int64(s, 0);
-	copy_col(s, 1, c->episode_start, sizeof c->episode_start);
+	store_col_copy(s, 1, c->episode_start, sizeof c->episode_start);
 	c->informed = sqlite3_column_int(s, 2);
-	copy_col(s, 3, c->informed_at, sizeof c->informed_at);
-	copy_col(s, 4, c->informed_by, sizeof c->informed_by);
+	store_col_copy(s, 3, c->informed_at, sizeof c->informed_at);
+	store_col_copy(s, 4, c->informed_by, sizeof c->informed_by);
 	c->feeding_opposed = sqlite3_column_int(s, 5);
-	copy_col(s, 6, c->feeding_at, sizeof c->feeding_at);
-	copy_col(s, 7, c->feeding_by, sizeof c->feeding_by);
+	store_col_copy(s, 6, c->feeding_at, sizeof c->feeding_at);
+	store_col_copy(s, 7, c->feeding_by, sizeof c->feeding_by);
 	c->consultation = sqlite3_column_int(s, 8);
-	copy_col(s, 9, c->consultation_at, sizeof c->consultation_at);
-	copy_col(s, 10, c->consultation_by, sizeof c->consultation_by);
-	copy_col(s, 11, c->bdg_until, sizeof c->bdg_until);
-	copy_col(s, 12, c->bdg_by, sizeof c->bdg_by);
+	store_col_copy(s, 9, c->consultation_at, sizeof c->consultation_at);
+	store_col_copy(s, 10, c->consultation_by, sizeof c->consultation_by);
+	store_col_copy(s, 11, c->bdg_until, sizeof c->bdg_until);
+	store_col_copy(s, 12, c->bdg_by, sizeof c->bdg_by);
 }
 
 int consent_get(struct store *st, long long patient_id, struct dmp_consent *c)
@@ -292,7 +285,7 @@ int legal_ack_get(struct store *st, const char *login, char *at, size_t size)
 	sqlite3_bind_text(s, 1, login ? login : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		copy_col(s, 0, at, size);
+		store_col_copy(s, 0, at, size);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE) {
 		snprintf(st->err, sizeof st->err, "Rappel légal jamais validé par %s",

@@ -397,3 +397,25 @@ int store_set_user(struct store *st, const char *login)
 	sqlite3_finalize(s);
 	return st->user_id ? 0 : STORE_ERR_NOTFOUND;
 }
+
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail(st, rc, what);
+}
+
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, what);
+}

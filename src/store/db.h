@@ -67,6 +67,12 @@ int store_end_leaked_transaction(struct store *st);
 /* Translate an SQLite result code into a store_error and fill st->err (French). */
 int store_fail(struct store *st, int rc, const char *what);
 
+/* Shared by the store modules: a text column copied into dst (NULL gives ""); a statement
+ * prepared (store_fail on error); a statement that returns no row stepped and finalized. */
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what);
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+
 /* Current UTC time as "AAAA-MM-JJTHH:MM:SSZ". */
 void store_now_utc(char *buf, size_t size);
 

@@ -27,29 +27,6 @@ static int code_index(const char *const *codes, int n, const unsigned char *text
 	return 0;
 }
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
-{
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
-
-	return rc == SQLITE_OK ? 0 : store_fail(st, rc, what);
-}
-
-/* Step a statement that returns no row, then finalize it. */
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, rc, what);
-}
-
 /* ---- TD0.2 status ------------------------------------------------------------------------- */
 
 int dmp_status_get(struct store *st, long long patient_id, struct dmp_status *out,
@@ -61,7 +38,7 @@ int dmp_status_get(struct store *st, long long patient_id, struct dmp_status *ou
 	memset(out, 0, sizeof *out);
 	if (size)
 		checked_at[0] = '\0';
-	if ((rc = prepare(st, "SELECT state, closed_date, closed_reason, authz, authz_end,"
+	if ((rc = store_prepare(st, "SELECT state, closed_date, closed_reason, authz, authz_end,"
 			  " treating, ins, checked_at FROM dmp_status WHERE patient_id = ?1", &s,
 			  "État du DMP")))
 		return rc;
@@ -70,14 +47,14 @@ int dmp_status_get(struct store *st, long long patient_id, struct dmp_status *ou
 	if (rc == SQLITE_ROW) {
 		out->state = (enum dmp_state)code_index(state_codes, NSTATES,
 							sqlite3_column_text(s, 0));
-		copy_col(s, 1, out->closed_date, sizeof out->closed_date);
-		copy_col(s, 2, out->closed_reason, sizeof out->closed_reason);
+		store_col_copy(s, 1, out->closed_date, sizeof out->closed_date);
+		store_col_copy(s, 2, out->closed_reason, sizeof out->closed_reason);
 		out->authz = (enum dmp_authz)code_index(authz_codes, NAUTHZ,
 							sqlite3_column_text(s, 3));
-		copy_col(s, 4, out->authz_end, sizeof out->authz_end);
+		store_col_copy(s, 4, out->authz_end, sizeof out->authz_end);
 		out->treating_doctor = sqlite3_column_int(s, 5);
-		copy_col(s, 6, out->ins, sizeof out->ins);
-		copy_col(s, 7, checked_at, size);
+		store_col_copy(s, 6, out->ins, sizeof out->ins);
+		store_col_copy(s, 7, checked_at, size);
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE) {
@@ -104,7 +81,7 @@ int dmp_status_put(struct store *st, long long patient_id, const struct dmp_stat
 	}
 	if ((rc = store_write_begin(st, &own)))
 		return rc;
-	if ((rc = prepare(st, sql, &s, "État du DMP")))
+	if ((rc = store_prepare(st, sql, &s, "État du DMP")))
 		return store_write_end(st, own, rc);
 	store_now_utc(now, sizeof now);
 	sqlite3_bind_int64(s, 1, patient_id);
@@ -116,7 +93,7 @@ int dmp_status_put(struct store *st, long long patient_id, const struct dmp_stat
 	sqlite3_bind_int(s, 7, in->treating_doctor != 0);
 	sqlite3_bind_text(s, 8, in->ins, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
-	return store_write_end(st, own, step_done(st, s, "État du DMP"));
+	return store_write_end(st, own, store_step_done(st, s, "État du DMP"));
 }
 
 /* ---- service state ------------------------------------------------------------------------ */
@@ -129,13 +106,13 @@ int dmp_service_get(struct store *st, int *up, char *error, size_t size)
 	*up = -1;
 	if (size)
 		error[0] = '\0';
-	if ((rc = prepare(st, "SELECT up, error FROM dmp_service WHERE id = 1", &s,
+	if ((rc = store_prepare(st, "SELECT up, error FROM dmp_service WHERE id = 1", &s,
 			  "État du service DMP")))
 		return rc;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*up = sqlite3_column_int(s, 0);
-		copy_col(s, 1, error, size);
+		store_col_copy(s, 1, error, size);
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, rc, "État du service DMP");
@@ -153,14 +130,14 @@ int dmp_service_put(struct store *st, int up, const char *error)
 	}
 	if ((rc = store_write_begin(st, &own)))
 		return rc;
-	if ((rc = prepare(st, "INSERT OR REPLACE INTO dmp_service (id, up, error, at)"
+	if ((rc = store_prepare(st, "INSERT OR REPLACE INTO dmp_service (id, up, error, at)"
 			  " VALUES (1, ?1, ?2, ?3)", &s, "État du service DMP")))
 		return store_write_end(st, own, rc);
 	store_now_utc(now, sizeof now);
 	sqlite3_bind_int(s, 1, up);
 	sqlite3_bind_text(s, 2, error ? error : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	return store_write_end(st, own, step_done(st, s, "État du service DMP"));
+	return store_write_end(st, own, store_step_done(st, s, "État du service DMP"));
 }
 
 /* ---- TD3.1 cache -------------------------------------------------------------------------- */
@@ -171,7 +148,7 @@ static int next_gen(struct store *st, long long patient_id, const char *now, lon
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prepare(st, "INSERT INTO dmp_fetches (patient_id, gen, fetched_at)"
+	if ((rc = store_prepare(st, "INSERT INTO dmp_fetches (patient_id, gen, fetched_at)"
 			  " VALUES (?1, 1, ?2) ON CONFLICT (patient_id) DO UPDATE SET"
 			  " gen = gen + 1, fetched_at = excluded.fetched_at RETURNING gen", &s,
 			  "Liste du DMP")))
@@ -252,12 +229,12 @@ static int drop_unlisted(struct store *st, long long patient_id, long long gen)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prepare(st, "DELETE FROM dmp_docs WHERE patient_id = ?1 AND gen <> ?2", &s,
+	if ((rc = store_prepare(st, "DELETE FROM dmp_docs WHERE patient_id = ?1 AND gen <> ?2", &s,
 			  "Liste du DMP")))
 		return rc;
 	sqlite3_bind_int64(s, 1, patient_id);
 	sqlite3_bind_int64(s, 2, gen);
-	return step_done(st, s, "Liste du DMP");
+	return store_step_done(st, s, "Liste du DMP");
 }
 
 int dmp_docs_merge(struct store *st, long long patient_id, const struct dmp_doc *docs,
@@ -275,7 +252,7 @@ int dmp_docs_merge(struct store *st, long long patient_id, const struct dmp_doc 
 		return rc;
 	rc = next_gen(st, patient_id, now, &gen);
 	if (!rc)
-		rc = prepare(st, merge_sql, &s, "Liste du DMP");
+		rc = store_prepare(st, merge_sql, &s, "Liste du DMP");
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = merge_one(st, s, patient_id, &docs[i], now, gen);
 	sqlite3_finalize(s);
@@ -314,13 +291,13 @@ static void row_to_doc(sqlite3_stmt *s, struct dmp_doc_row *r)
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
 	for (int i = 0; i < (int)(sizeof txt / sizeof *txt); i++)
-		copy_col(s, i + 1, txt[i].dst, txt[i].size);
+		store_col_copy(s, i + 1, txt[i].dst, txt[i].size);
 	d->invisible_patient = sqlite3_column_int(s, 16);
 	d->masked_ps = sqlite3_column_int(s, 17);
-	copy_col(s, 18, d->hash, sizeof d->hash);
+	store_col_copy(s, 18, d->hash, sizeof d->hash);
 	d->size = sqlite3_column_int64(s, 19);
-	copy_col(s, 20, d->status, sizeof d->status);
-	copy_col(s, 21, r->first_seen, sizeof r->first_seen);
+	store_col_copy(s, 20, d->status, sizeof d->status);
+	store_col_copy(s, 21, r->first_seen, sizeof r->first_seen);
 	r->is_new = sqlite3_column_int(s, 22);
 	r->local_id = sqlite3_column_int64(s, 23);
 }
@@ -335,7 +312,7 @@ int dmp_docs_list(struct store *st, long long patient_id, const char *login,
 
 	*rows = NULL;
 	*n = 0;
-	if ((rc = prepare(st, "SELECT " ROW_COLS " FROM dmp_docs d LEFT JOIN dmp_visits v"
+	if ((rc = store_prepare(st, "SELECT " ROW_COLS " FROM dmp_docs d LEFT JOIN dmp_visits v"
 			  " ON v.patient_id = d.patient_id AND v.login = ?2 WHERE d.patient_id = ?1"
 			  " ORDER BY d.creation_time DESC, d.id DESC", &s, "Liste du DMP")))
 		return rc;
@@ -369,7 +346,7 @@ int dmp_doc_get(struct store *st, long long row_id, struct dmp_doc_row *row)
 	int rc;
 
 	/* is_new is relative to the visits of the store's user. */
-	if ((rc = prepare(st, "SELECT " ROW_COLS " FROM dmp_docs d LEFT JOIN dmp_visits v"
+	if ((rc = store_prepare(st, "SELECT " ROW_COLS " FROM dmp_docs d LEFT JOIN dmp_visits v"
 			  " ON v.patient_id = d.patient_id AND v.login = ?2 WHERE d.id = ?1", &s,
 			  "Document du DMP")))
 		return rc;
@@ -403,7 +380,7 @@ int dmp_docs_count_new(struct store *st, long long patient_id, const char *login
 	*n_new = *n_invisible = *n_total = 0;
 	if (size)
 		fetched_at[0] = '\0';
-	if ((rc = prepare(st, sql, &s, "Nouveaux documents du DMP")))
+	if ((rc = store_prepare(st, sql, &s, "Nouveaux documents du DMP")))
 		return rc;
 	sqlite3_bind_int64(s, 1, patient_id);
 	sqlite3_bind_text(s, 2, login ? login : "", -1, SQLITE_STATIC);
@@ -412,7 +389,7 @@ int dmp_docs_count_new(struct store *st, long long patient_id, const char *login
 		*n_total = sqlite3_column_int(s, 0);
 		*n_new = sqlite3_column_int(s, 1);
 		*n_invisible = sqlite3_column_int(s, 2);
-		copy_col(s, 3, fetched_at, size);
+		store_col_copy(s, 3, fetched_at, size);
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : store_fail(st, rc, "Nouveaux documents du DMP");
@@ -431,7 +408,7 @@ int dmp_visit_mark(struct store *st, long long patient_id, const char *login)
 	if ((rc = store_write_begin(st, &own)))
 		return rc;
 	/* The visit covers every entry fetched so far (the current generation). */
-	if ((rc = prepare(st, "INSERT INTO dmp_visits (patient_id, login, visited_at, gen)"
+	if ((rc = store_prepare(st, "INSERT INTO dmp_visits (patient_id, login, visited_at, gen)"
 			  " VALUES (?1, ?2, ?3, coalesce((SELECT gen FROM dmp_fetches"
 			  " WHERE patient_id = ?1), 0)) ON CONFLICT (patient_id, login) DO UPDATE"
 			  " SET visited_at = excluded.visited_at, gen = excluded.gen", &s,
@@ -441,5 +418,5 @@ int dmp_visit_mark(struct store *st, long long patient_id, const char *login)
 	sqlite3_bind_int64(s, 1, patient_id);
 	sqlite3_bind_text(s, 2, login, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	return store_write_end(st, own, step_done(st, s, "Visite du DMP"));
+	return store_write_end(st, own, store_step_done(st, s, "Visite du DMP"));
 }

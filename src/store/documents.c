@@ -8,20 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
-{
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
-
-	return rc == SQLITE_OK ? 0 : store_fail(st, rc, what);
-}
-
 static int not_found(struct store *st, long long id)
 {
 	snprintf(st->err, sizeof st->err, "Document n° %lld introuvable", id);
@@ -39,7 +25,7 @@ static int find_same(struct store *st, long long patient_id, const char *cda_id,
 	*id = 0;
 	if (!cda_id || !*cda_id)
 		return 0;
-	if ((rc = prepare(st, "SELECT id FROM documents WHERE patient_id = ?1 AND cda_id = ?2"
+	if ((rc = store_prepare(st, "SELECT id FROM documents WHERE patient_id = ?1 AND cda_id = ?2"
 			  " AND cda_id <> ''", &s, "Recherche de doublon")))
 		return rc;
 	sqlite3_bind_int64(s, 1, patient_id);
@@ -62,7 +48,7 @@ static int find_current(struct store *st, long long patient_id, const char *set_
 	*version = 0;
 	if (!set_id || !*set_id)
 		return 0;
-	if ((rc = prepare(st, "SELECT id, version FROM documents WHERE patient_id = ?1"
+	if ((rc = store_prepare(st, "SELECT id, version FROM documents WHERE patient_id = ?1"
 			  " AND set_id = ?2 ORDER BY status = 'actif' DESC, version DESC, id DESC"
 			  " LIMIT 1", &s, "Recherche de version")))
 		return rc;
@@ -163,7 +149,7 @@ static int insert_row(struct store *st, struct document *d, const void *original
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prepare(st, insert_sql, &s, "Intégration du document")))
+	if ((rc = store_prepare(st, insert_sql, &s, "Intégration du document")))
 		return rc;
 	sqlite3_bind_int64(s, 1, d->patient_id);
 	for (int i = 0; i < (int)(sizeof txt / sizeof *txt); i++)
@@ -198,7 +184,7 @@ static int mark_replaced(struct store *st, const struct document *d)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prepare(st, "UPDATE documents SET status = 'remplace', replaced_by = ?1"
+	if ((rc = store_prepare(st, "UPDATE documents SET status = 'remplace', replaced_by = ?1"
 			  " WHERE patient_id = ?2 AND set_id = ?3 AND id <> ?1 AND status = 'actif'"
 			  " AND version < ?4", &s, "Remplacement de version")))
 		return rc;
@@ -285,25 +271,25 @@ static void row_to_document(sqlite3_stmt *s, struct document *d)
 	memset(d, 0, sizeof *d);
 	d->id = sqlite3_column_int64(s, 0);
 	d->patient_id = sqlite3_column_int64(s, 1);
-	copy_col(s, 2, d->provenance, sizeof d->provenance);
-	copy_col(s, 3, d->cda_id, sizeof d->cda_id);
-	copy_col(s, 4, d->set_id, sizeof d->set_id);
+	store_col_copy(s, 2, d->provenance, sizeof d->provenance);
+	store_col_copy(s, 3, d->cda_id, sizeof d->cda_id);
+	store_col_copy(s, 4, d->set_id, sizeof d->set_id);
 	d->version = sqlite3_column_int(s, 5);
-	copy_col(s, 6, d->title, sizeof d->title);
-	copy_col(s, 7, d->type_code, sizeof d->type_code);
-	copy_col(s, 8, d->type_label, sizeof d->type_label);
-	copy_col(s, 9, d->author, sizeof d->author);
-	copy_col(s, 10, d->author_profession, sizeof d->author_profession);
-	copy_col(s, 11, d->doc_date, sizeof d->doc_date);
-	copy_col(s, 12, d->integrated_at, sizeof d->integrated_at);
+	store_col_copy(s, 6, d->title, sizeof d->title);
+	store_col_copy(s, 7, d->type_code, sizeof d->type_code);
+	store_col_copy(s, 8, d->type_label, sizeof d->type_label);
+	store_col_copy(s, 9, d->author, sizeof d->author);
+	store_col_copy(s, 10, d->author_profession, sizeof d->author_profession);
+	store_col_copy(s, 11, d->doc_date, sizeof d->doc_date);
+	store_col_copy(s, 12, d->integrated_at, sizeof d->integrated_at);
 	d->invisible_patient = sqlite3_column_int(s, 13);
-	copy_col(s, 14, d->mime, sizeof d->mime);
+	store_col_copy(s, 14, d->mime, sizeof d->mime);
 	d->level = sqlite3_column_int(s, 15);
-	copy_col(s, 16, d->status, sizeof d->status);
+	store_col_copy(s, 16, d->status, sizeof d->status);
 	d->replaced_by = sqlite3_column_int64(s, 17);
-	copy_col(s, 18, d->sha1, sizeof d->sha1);
+	store_col_copy(s, 18, d->sha1, sizeof d->sha1);
 	d->size = sqlite3_column_int64(s, 19);
-	copy_col(s, 20, d->source_ref, sizeof d->source_ref);
+	store_col_copy(s, 20, d->source_ref, sizeof d->source_ref);
 	d->has_pdf = sqlite3_column_int(s, 21);
 	d->has_text = sqlite3_column_int(s, 22);
 }
@@ -313,7 +299,7 @@ int document_get(struct store *st, long long id, struct document *d)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prepare(st, "SELECT " DOC_COLS " FROM documents WHERE id = ?1", &s,
+	if ((rc = store_prepare(st, "SELECT " DOC_COLS " FROM documents WHERE id = ?1", &s,
 			  "Lecture du document")))
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
@@ -336,7 +322,7 @@ static int read_blob(struct store *st, long long id, const char *sql, void **buf
 
 	*buf = NULL;
 	*len = 0;
-	if ((rc = prepare(st, sql, &s, "Lecture du document")))
+	if ((rc = store_prepare(st, sql, &s, "Lecture du document")))
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
@@ -383,7 +369,7 @@ int document_text(struct store *st, long long id, char **text)
 	int rc;
 
 	*text = NULL;
-	if ((rc = prepare(st, "SELECT coalesce(text, '') FROM documents WHERE id = ?1", &s,
+	if ((rc = store_prepare(st, "SELECT coalesce(text, '') FROM documents WHERE id = ?1", &s,
 			  "Lecture du document")))
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
@@ -406,7 +392,7 @@ int document_set_text(struct store *st, long long id, const char *text)
 
 	if ((rc = store_write_begin(st, &own)))
 		return rc;
-	if ((rc = prepare(st, "UPDATE documents SET text = ?1 WHERE id = ?2", &s,
+	if ((rc = store_prepare(st, "UPDATE documents SET text = ?1 WHERE id = ?2", &s,
 			  "Texte du document")))
 		return store_write_end(st, own, rc);
 	if (text && *text)   /* "" is stored as no text, so has_text stays meaningful */
@@ -421,6 +407,56 @@ int document_set_text(struct store *st, long long id, const char *text)
 	return store_write_end(st, own, rc);
 }
 
+int document_withdraw(struct store *st, long long id, int *changed)
+{
+	sqlite3_stmt *s;
+	char before[16] = "", *detail;
+	long long patient_id = 0;
+	json_t *j;
+	int rc, own;
+
+	if (changed)
+		*changed = 0;
+	if ((rc = store_write_begin(st, &own)))
+		return rc;
+	if ((rc = store_prepare(st, "SELECT patient_id, status FROM documents WHERE id = ?1", &s,
+			  "Retrait du document")))
+		return store_write_end(st, own, rc);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		patient_id = sqlite3_column_int64(s, 0);
+		store_col_copy(s, 1, before, sizeof before);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return store_write_end(st, own, not_found(st, id));
+	if (rc != SQLITE_ROW)
+		return store_write_end(st, own, store_fail(st, rc, "Retrait du document"));
+	if (!strcmp(before, "retire"))
+		return store_write_end(st, own, 0);
+	if ((rc = store_prepare(st, "UPDATE documents SET status = 'retire' WHERE id = ?1", &s,
+			  "Retrait du document")))
+		return store_write_end(st, own, rc);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_write_end(st, own, store_fail(st, rc, "Retrait du document"));
+	j = json_pack("{s:I,s:s}", "document", (json_int_t)id, "statut_avant", before);
+	detail = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	if (!detail) {
+		snprintf(st->err, sizeof st->err, "Retrait du document : mémoire insuffisante");
+		return store_write_end(st, own, STORE_ERR);
+	}
+	rc = audit_write(st, "document.retrait", "patient", patient_id, NULL, NULL, detail);
+	free(detail);
+	if (!rc && changed)
+		*changed = 1;
+	return store_write_end(st, own, rc);
+}
+
 int document_list(struct store *st, long long patient_id, int all_versions,
 		  struct document **docs, size_t *n)
 {
@@ -432,7 +468,7 @@ int document_list(struct store *st, long long patient_id, int all_versions,
 	*docs = NULL;
 	*n = 0;
 	/* Untyped documents last; within a type the newest first. */
-	if ((rc = prepare(st, "SELECT " DOC_COLS " FROM documents WHERE patient_id = ?1"
+	if ((rc = store_prepare(st, "SELECT " DOC_COLS " FROM documents WHERE patient_id = ?1"
 			  " AND (?2 OR status <> 'remplace') ORDER BY type_label = '', type_label,"
 			  " doc_date DESC, id DESC", &s, "Documents du dossier")))
 		return rc;

@@ -60,6 +60,10 @@ int document_pdf(struct store *st, long long id, void **buf, size_t *len);
 /* Text of the PDF (or of the document) if extracted ("" otherwise; malloc'd). */
 int document_text(struct store *st, long long id, char **text);
 int document_set_text(struct store *st, long long id, const char *text);
+/* The author withdrew the document (MSSanté XDM action D): status "retire", audited
+ * ("document.retrait"). A document withdrawn already is left as it is (*changed 0; changed
+ * may be NULL). */
+int document_withdraw(struct store *st, long long id, int *changed);
 
 /* Documents of a patient, sorted by type label then date (newest first); all versions when
  * all_versions, else only current ones. *docs malloc'd. */

@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 /* history column: "matricule TAB oid TAB date_deb TAB date_fin TAB key_ok" per line */
 static void histo_to_text(const struct insi_answer *a, char *out, size_t size)
 {
@@ -67,33 +60,33 @@ static void row_to_answer(sqlite3_stmt *s, struct insi_answer *a)
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
 	a->patient_id = sqlite3_column_int64(s, 1);
-	copy_col(s, 2, a->at, sizeof a->at);
-	copy_col(s, 3, a->who, sizeof a->who);
-	copy_col(s, 4, a->purpose, sizeof a->purpose);
-	copy_col(s, 5, a->outcome, sizeof a->outcome);
-	copy_col(s, 6, a->cr_label, sizeof a->cr_label);
-	copy_col(s, 7, a->error_code, sizeof a->error_code);
-	copy_col(s, 8, a->error_message, sizeof a->error_message);
-	copy_col(s, 9, a->ins.matricule, sizeof a->ins.matricule);
-	copy_col(s, 10, a->ins.oid, sizeof a->ins.oid);
+	store_col_copy(s, 2, a->at, sizeof a->at);
+	store_col_copy(s, 3, a->who, sizeof a->who);
+	store_col_copy(s, 4, a->purpose, sizeof a->purpose);
+	store_col_copy(s, 5, a->outcome, sizeof a->outcome);
+	store_col_copy(s, 6, a->cr_label, sizeof a->cr_label);
+	store_col_copy(s, 7, a->error_code, sizeof a->error_code);
+	store_col_copy(s, 8, a->error_message, sizeof a->error_message);
+	store_col_copy(s, 9, a->ins.matricule, sizeof a->ins.matricule);
+	store_col_copy(s, 10, a->ins.oid, sizeof a->ins.oid);
 	a->key_ok = sqlite3_column_int(s, 11);
-	copy_col(s, 12, a->ins.birth_name, sizeof a->ins.birth_name);
-	copy_col(s, 13, a->ins.first_name, sizeof a->ins.first_name);
-	copy_col(s, 14, a->ins.first_names, sizeof a->ins.first_names);
-	copy_col(s, 15, a->ins.sex, sizeof a->ins.sex);
-	copy_col(s, 16, a->ins.birth_date, sizeof a->ins.birth_date);
-	copy_col(s, 17, a->ins.birth_cog, sizeof a->ins.birth_cog);
+	store_col_copy(s, 12, a->ins.birth_name, sizeof a->ins.birth_name);
+	store_col_copy(s, 13, a->ins.first_name, sizeof a->ins.first_name);
+	store_col_copy(s, 14, a->ins.first_names, sizeof a->ins.first_names);
+	store_col_copy(s, 15, a->ins.sex, sizeof a->ins.sex);
+	store_col_copy(s, 16, a->ins.birth_date, sizeof a->ins.birth_date);
+	store_col_copy(s, 17, a->ins.birth_cog, sizeof a->ins.birth_cog);
 	histo_from_text((const char *)sqlite3_column_text(s, 18), a);
-	copy_col(s, 19, a->query.birth_name, sizeof a->query.birth_name);
-	copy_col(s, 20, a->query.first_names, sizeof a->query.first_names);
-	copy_col(s, 21, a->query.sex, sizeof a->query.sex);
-	copy_col(s, 22, a->query.birth_date, sizeof a->query.birth_date);
-	copy_col(s, 23, a->query.birth_cog, sizeof a->query.birth_cog);
+	store_col_copy(s, 19, a->query.birth_name, sizeof a->query.birth_name);
+	store_col_copy(s, 20, a->query.first_names, sizeof a->query.first_names);
+	store_col_copy(s, 21, a->query.sex, sizeof a->query.sex);
+	store_col_copy(s, 22, a->query.birth_date, sizeof a->query.birth_date);
+	store_col_copy(s, 23, a->query.birth_cog, sizeof a->query.birth_cog);
 	ins_first_of_list(a->query.first_names, a->query.first_name, sizeof a->query.first_name);
-	copy_col(s, 24, a->steps, sizeof a->steps);
+	store_col_copy(s, 24, a->steps, sizeof a->steps);
 	a->calls = sqlite3_column_int(s, 25);
 	a->elapsed_ms = (long)sqlite3_column_int64(s, 26);
-	copy_col(s, 27, a->decision, sizeof a->decision);
+	store_col_copy(s, 27, a->decision, sizeof a->decision);
 }
 
 int insi_answer_save(struct store *st, struct insi_answer *a)
@@ -596,7 +589,7 @@ int insi_checked_at(struct store *st, long long patient_id, char *out, size_t si
 	sqlite3_bind_int64(s, 1, patient_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		copy_col(s, 0, out, size);
+		store_col_copy(s, 0, out, size);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND
 			: store_fail(st, rc, "Date de vérification INS");
@@ -615,10 +608,10 @@ int ins_history_list(struct store *st, long long patient_id, struct insi_answer_
 	sqlite3_bind_int64(s, 1, patient_id);
 	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct insi_answer_histo *h = &out[n++];
-		copy_col(s, 0, h->matricule, sizeof h->matricule);
-		copy_col(s, 1, h->oid, sizeof h->oid);
-		copy_col(s, 2, h->date_deb, sizeof h->date_deb);
-		copy_col(s, 3, h->date_fin, sizeof h->date_fin);
+		store_col_copy(s, 0, h->matricule, sizeof h->matricule);
+		store_col_copy(s, 1, h->oid, sizeof h->oid);
+		store_col_copy(s, 2, h->date_deb, sizeof h->date_deb);
+		store_col_copy(s, 3, h->date_fin, sizeof h->date_fin);
 		h->key_ok = ins_matricule_check(h->matricule, NULL) == 1;
 	}
 	sqlite3_finalize(s);
@@ -636,10 +629,10 @@ int vitale_get(struct store *st, long long patient_id, struct vitale_data *v)
 	sqlite3_bind_int64(s, 1, patient_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, v->nir_individu, sizeof v->nir_individu);
-		copy_col(s, 1, v->nir_od, sizeof v->nir_od);
-		copy_col(s, 2, v->birth_name, sizeof v->birth_name);
-		copy_col(s, 3, v->birth_date, sizeof v->birth_date);
+		store_col_copy(s, 0, v->nir_individu, sizeof v->nir_individu);
+		store_col_copy(s, 1, v->nir_od, sizeof v->nir_od);
+		store_col_copy(s, 2, v->birth_name, sizeof v->birth_name);
+		store_col_copy(s, 3, v->birth_date, sizeof v->birth_date);
 		v->rang = sqlite3_column_int(s, 4);
 	}
 	sqlite3_finalize(s);

@@ -60,11 +60,30 @@ static const struct action_def actions[] = {
 	{ "dmp-filter-invisible", "DMP : seulement les documents invisibles au patient" },
 	{ "dmp-filter-new", "DMP : seulement les nouveaux documents" },
 	{ "documents-show", "Documents du dossier" },
+	{ "mss-worklist", "MSSanté : documents reçus (liste de travail)" },
+	{ "mss-patient", "MSSanté : documents reçus pour ce patient" },
+	{ "mss-integrate", "MSS : intégrer au dossier (sinon rattacher)" },
+	{ "mss-attach", "MSS : rattacher à un autre dossier" },
+	{ "mss-read", "MSS : marquer lu / non lu" },
+	{ "mss-delete", "MSS : effacer de la liste (original archivé, tracé)" },
+	{ "mss-select", "MSS : sélectionner le document (plusieurs possibles)" },
+	{ "mss-select-all", "MSS : tout sélectionner / tout désélectionner" },
+	{ "mss-filter", "MSS : filtrer sur un texte (patient, type, émetteur, objet)" },
+	{ "mss-filter-new", "MSS : seulement les nouveaux" },
+	{ "mss-filter-alerts", "MSS : seulement les alertes" },
+	{ "mss-filter-type", "MSS : filtrer par type de document (suivant)" },
+	{ "mss-filter-patient", "MSS : seulement ce patient (oui/non)" },
+	{ "mss-filter-clear", "MSS : enlever tous les filtres" },
+	{ "mss-sort", "MSS : trier par réception, date, type, patient" },
+	{ "mss-fetch", "MSS : relever la boîte aux lettres maintenant" },
+	{ "mss-detail", "MSS : détails du document (afficher / masquer)" },
+	{ "mss-attach-choose", "MSS : rattacher au dossier choisi et intégrer" },
+	{ "mss-attach-search", "MSS : chercher un autre dossier par nom" },
 };
 
 static const char *const contexts[] = { "global", "list", "search", "dossier", "form", "help",
 					 "ins", "stats", "dica", "dmpdocs", "docview", "legal",
-					 "documents" };
+					 "documents", "mss", "mssattach" };
 
 int action_lookup(const char *name)
 {

@@ -9,6 +9,7 @@
 #include "core/identity.h"
 #include "core/nir.h"
 #include "core/text.h"
+#include "core/mss_wire.h"
 
 /* ---------------------------------------------------------------- NIR */
 
@@ -1675,6 +1676,145 @@ START_TEST(id_validate_order_and_buffers)
 }
 END_TEST
 
+
+/* ---------------------------------------------------------------- MSSanté wire */
+
+START_TEST(mss_subject_prefix)
+{
+	char out[128];
+
+	mss_subject_clean("XDM/1.0/DDM+CR d'examens biologiques LEFEVRE Chloé 04/06/1988", out,
+			  sizeof out);
+	ck_assert_str_eq(out, "CR d'examens biologiques LEFEVRE Chloé 04/06/1988");
+	mss_subject_clean("  xdm/1.0/ddm Note de vaccination", out, sizeof out);
+	ck_assert_str_eq(out, "Note de vaccination");
+	mss_subject_clean("Re: résultats", out, sizeof out);
+	ck_assert_str_eq(out, "Re: résultats");
+	mss_subject_clean(NULL, out, sizeof out);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(mss_sender_kind)
+{
+	char ins[16];
+
+	ck_assert_int_eq(mss_sender_of("279035121518989@patient.mssante.fr", ins),
+			 MSS_SENDER_PATIENT);
+	ck_assert_str_eq(ins, "279035121518989");
+	ck_assert_int_eq(mss_sender_of("279035121518989@PATIENT.MSSANTE.FR", ins),
+			 MSS_SENDER_PATIENT);
+	ck_assert_int_eq(mss_sender_of("jean.dupont@cardio.mssante.fr", ins), MSS_SENDER_PRO);
+	ck_assert_str_eq(ins, "");
+	ck_assert_int_eq(mss_sender_of("27903512151898@patient.mssante.fr", ins), MSS_SENDER_PRO);
+	ck_assert_int_eq(mss_sender_of("27903512151898x@patient.mssante.fr", ins),
+			 MSS_SENDER_PRO);
+	ck_assert_int_eq(mss_sender_of("279035121518989@patient.mssante.fr.evil.org", ins),
+			 MSS_SENDER_PRO);
+	ck_assert_int_eq(mss_sender_of(NULL, NULL), MSS_SENDER_PRO);
+}
+END_TEST
+
+START_TEST(mss_wire_round_trip)
+{
+	struct mss_request rq = { .op = MSS_OP_FETCH }, rq2;
+	struct mss_reply r = { 0 }, back;
+	struct mss_message m = { 0 };
+	struct mss_doc *d;
+	struct kv_out o;
+	char err[200];
+
+	snprintf(rq.cfg.url, sizeof rq.cfg.url, "imaps://localhost:1993");
+	snprintf(rq.cfg.password, sizeof rq.cfg.password, "secret");
+	snprintf(rq.cfg.archive, sizeof rq.cfg.archive, "/tmp/a");
+	rq.cfg.max_messages = 200;
+	rq.uidvalidity = 17;
+	rq.last_uid = 42;
+	kv_out_init(&o, 0);
+	ck_assert_int_eq(mss_request_format(&rq, &o), 0);
+	ck_assert_int_eq(mss_request_parse(o.buf, &rq2, err, sizeof err), 0);
+	kv_out_free(&o);
+	ck_assert_int_eq(rq2.op, MSS_OP_FETCH);
+	ck_assert_str_eq(rq2.cfg.password, "secret");
+	ck_assert_str_eq(rq2.cfg.mailbox, "");
+	ck_assert_int_eq(rq2.last_uid, 42);
+	ck_assert_int_eq(rq2.cfg.max_messages, 200);
+	/* a line break in a value is refused on requests */
+	snprintf(rq.cfg.user, sizeof rq.cfg.user, "a\nb");
+	kv_out_init(&o, 0);
+	ck_assert_int_eq(mss_request_format(&rq, &o), -1);
+	kv_out_free(&o);
+	ck_assert_int_ne(mss_request_parse("operation: fetch\n", &rq2, err, sizeof err), 0);
+	ck_assert_int_ne(mss_request_parse("operation: nope\nend:\n", &rq2, err, sizeof err), 0);
+
+	/* two messages, the first with two documents, the second with none listed */
+	snprintf(m.key, sizeof m.key, "17-43");
+	snprintf(m.subject, sizeof m.subject, "CR de biologie");
+	m.uid = 43;
+	m.sender = MSS_SENDER_PATIENT;
+	d = mss_message_add_doc(&m);
+	ck_assert_ptr_nonnull(d);
+	d->kind = MSS_DOC_CDA;
+	snprintf(d->action, sizeof d->action, "D");
+	snprintf(d->h.id, sizeof d->h.id, "1.2.3^4");
+	snprintf(d->h.patient_given_all, sizeof d->h.patient_given_all, "Chloé Marie");
+	d->h.abnormal = 3;
+	d = mss_message_add_doc(&m);
+	d->kind = MSS_DOC_PDF;
+	snprintf(d->name, sizeof d->name, "copie.pdf");
+	ck_assert_int_eq(mss_reply_add(&r, &m), 0);
+	ck_assert_ptr_null(m.docs);
+	memset(&m, 0, sizeof m);
+	snprintf(m.key, sizeof m.key, "17-44");
+	snprintf(m.error, sizeof m.error, "Message illisible");
+	ck_assert_int_eq(mss_reply_add(&r, &m), 0);
+	r.rc = MSS_ERR_PROTOCOL;
+	snprintf(r.error, sizeof r.error, "Connexion coupée");
+	r.last_uid = 44;
+	r.remaining = 5;
+	kv_out_init(&o, 1);
+	ck_assert_int_eq(mss_reply_format(&r, &o), 0);
+	ck_assert_int_eq(mss_reply_parse(o.buf, &back), MSS_ERR_PROTOCOL);
+	kv_out_free(&o);
+	ck_assert_uint_eq(back.n_msgs, 2);
+	ck_assert_str_eq(back.error, "Connexion coupée");
+	ck_assert_int_eq(back.remaining, 5);
+	ck_assert_uint_eq(back.msgs[0].n_docs, 2);
+	ck_assert_int_eq(back.msgs[0].sender, MSS_SENDER_PATIENT);
+	ck_assert_str_eq(back.msgs[0].docs[0].action, "D");
+	ck_assert_str_eq(back.msgs[0].docs[0].h.id, "1.2.3^4");
+	ck_assert_str_eq(back.msgs[0].docs[0].h.patient_given_all, "Chloé Marie");
+	ck_assert_int_eq(back.msgs[0].docs[0].h.abnormal, 3);
+	ck_assert_int_eq(back.msgs[0].docs[1].kind, MSS_DOC_PDF);
+	ck_assert_int_eq(back.msgs[0].docs[1].h.abnormal, -1);
+	ck_assert_str_eq(back.msgs[0].docs[1].name, "copie.pdf");
+	ck_assert_uint_eq(back.msgs[1].n_docs, 0);
+	ck_assert_str_eq(back.msgs[1].error, "Message illisible");
+	mss_reply_free(&back);
+	mss_reply_free(&r);
+}
+END_TEST
+
+START_TEST(mss_wire_bad_replies)
+{
+	static const char *const bad[] = {
+		"", "kind: 0\n", "kind: 0\nmsgs: 1\nend:\n",
+		"kind: 0\nmsgs: 1\nmsg: a\nend:\n",            /* no msg_end */
+		"kind: 0\nmsgs: 999999999\nend:\n", "kind: 5\nmsgs: 0\nend:\n",
+		"kind: -99\nmsgs: 0\nend:\n",
+	};
+	struct mss_reply r;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(mss_reply_parse(bad[i], &r) == MSS_ERR_PARSE, "accepted: %s", bad[i]);
+		ck_assert_uint_eq(r.n_msgs, 0);
+		ck_assert_ptr_null(r.msgs);
+		ck_assert_str_ne(r.error, "");
+	}
+	ck_assert_int_eq(mss_reply_parse(NULL, &r), MSS_ERR_PARSE);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- runner */
 
 static Suite *core_suite(void)
@@ -1757,6 +1897,13 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, id_validate_nir_unknown_month);
 	tcase_add_test(tc, id_validate_attributes);
 	tcase_add_test(tc, id_validate_order_and_buffers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mss_wire");
+	tcase_add_test(tc, mss_subject_prefix);
+	tcase_add_test(tc, mss_sender_kind);
+	tcase_add_test(tc, mss_wire_round_trip);
+	tcase_add_test(tc, mss_wire_bad_replies);
 	suite_add_tcase(s, tc);
 
 	return s;
