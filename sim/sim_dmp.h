@@ -58,6 +58,20 @@ struct sim_dmp_patient {
 	int n_docs;
 };
 
+/* A libxml2 text writer whose first error stops the rest (sim_dmp_docs.c, sim_mss.c);
+ * pfx: element prefix, NULL for the default namespace. */
+struct sim_xw {
+	xmlTextWriterPtr w;
+	const char *pfx;
+	int err;
+};
+void sim_xw_open(struct sim_xw *c, const char *name);
+void sim_xw_close(struct sim_xw *c);
+void sim_xw_attr(struct sim_xw *c, const char *name, const char *value);
+void sim_xw_text(struct sim_xw *c, const char *t);
+void sim_xw_leaf(struct sim_xw *c, const char *name, const char *t);
+void sim_xw_comment(struct sim_xw *c, const char *t);
+
 /* The "documents" column: "KIND[:VERSION]@AAAAMMJJhhmm;..." (see data/dmp-sim-patients.tsv).
  * 0, or -1 with a French message. */
 int sim_dmp_docs_parse(const char *spec, struct sim_dmp_patient *p, char *err, size_t errsize);

@@ -752,61 +752,23 @@ static int build_pdf(const struct doc_ctx *c, unsigned char **pdf, size_t *len)
 
 /* ---- XML writing with a sticky error ------------------------------------------------------ */
 
-struct cw {
-	xmlTextWriterPtr w;
-	const char *pfx;           /* element prefix (NULL: default namespace) */
-	int err;
-};
-
-static void open_el(struct cw *c, const char *name)
-{
-	if (!c->err && xmlTextWriterStartElementNS(c->w, BAD_CAST c->pfx, BAD_CAST name, NULL) < 0)
-		c->err = 1;
-}
-
-static void close_el(struct cw *c)
-{
-	if (!c->err && xmlTextWriterEndElement(c->w) < 0)
-		c->err = 1;
-}
-
-static void attr(struct cw *c, const char *name, const char *value)
-{
-	if (!c->err && xmlTextWriterWriteAttribute(c->w, BAD_CAST name, BAD_CAST value) < 0)
-		c->err = 1;
-}
-
-static void text(struct cw *c, const char *t)
-{
-	if (!c->err && xmlTextWriterWriteString(c->w, BAD_CAST t) < 0)
-		c->err = 1;
-}
-
-static void leaf(struct cw *c, const char *name, const char *t)
-{
-	open_el(c, name);
-	text(c, t);
-	close_el(c);
-}
-
-/* An element with attributes only: name, then (attribute, value) pairs, NULL-terminated. */
-static void empty(struct cw *c, const char *name, ...)
+static void empty(struct sim_xw *c, const char *name, ...)
 {
 	va_list ap;
 	const char *a;
 
-	open_el(c, name);
+	sim_xw_open(c, name);
 	va_start(ap, name);
 	while ((a = va_arg(ap, const char *))) {
 		const char *v = va_arg(ap, const char *);
-		attr(c, a, v);
+		sim_xw_attr(c, a, v);
 	}
 	va_end(ap);
-	close_el(c);
+	sim_xw_close(c);
 }
 
 /* Attributes on the element just opened (same pairs as empty()). */
-static void attrs(struct cw *c, ...)
+static void attrs(struct sim_xw *c, ...)
 {
 	va_list ap;
 	const char *a;
@@ -814,13 +776,13 @@ static void attrs(struct cw *c, ...)
 	va_start(ap, c);
 	while ((a = va_arg(ap, const char *))) {
 		const char *v = va_arg(ap, const char *);
-		attr(c, a, v);
+		sim_xw_attr(c, a, v);
 	}
 	va_end(ap);
 }
 
 /* CDA TS with the UTC offset. */
-static void ts_el(struct cw *c, const char *name, const char *ts)
+static void ts_el(struct sim_xw *c, const char *name, const char *ts)
 {
 	char v[24];
 
@@ -828,19 +790,19 @@ static void ts_el(struct cw *c, const char *name, const char *ts)
 	empty(c, name, "value", v, NULL);
 }
 
-static void template_id(struct cw *c, const char *root)
+static void template_id(struct sim_xw *c, const char *root)
 {
 	empty(c, "templateId", "root", root, NULL);
 }
 
-static void loinc(struct cw *c, const char *name, const char *code, const char *label)
+static void loinc(struct sim_xw *c, const char *name, const char *code, const char *label)
 {
 	empty(c, name, "code", code, "displayName", label, "codeSystem", LOINC,
 	      "codeSystemName", "LOINC", NULL);
 }
 
 /* The PDF as base64, in lines of 76 characters as mail and most CDA producers write it. */
-static void base64_text(struct cw *c, const unsigned char *data, size_t len)
+static void base64_text(struct sim_xw *c, const unsigned char *data, size_t len)
 {
 	gnutls_datum_t in = { (unsigned char *)data, (unsigned)len }, out = { NULL, 0 };
 	char line[80];
@@ -852,24 +814,24 @@ static void base64_text(struct cw *c, const unsigned char *data, size_t len)
 	for (size_t i = 0; i < out.size; i += 76) {
 		size_t n = out.size - i < 76 ? out.size - i : 76;
 		snprintf(line, sizeof line, "\n%.*s", (int)n, (const char *)out.data + i);
-		text(c, line);
+		sim_xw_text(c, line);
 	}
-	text(c, "\n");
+	sim_xw_text(c, "\n");
 	gnutls_free(out.data);
 }
 
 /* ---- CDA header ------------------------------------------------------------------------- */
 
-static void addr(struct cw *c, const struct person *a)
+static void addr(struct sim_xw *c, const struct person *a)
 {
-	open_el(c, "addr");
-	leaf(c, "streetAddressLine", a->street);
-	leaf(c, "postalCode", a->postal);
-	leaf(c, "city", a->city);
-	close_el(c);
+	sim_xw_open(c, "addr");
+	sim_xw_leaf(c, "streetAddressLine", a->street);
+	sim_xw_leaf(c, "postalCode", a->postal);
+	sim_xw_leaf(c, "city", a->city);
+	sim_xw_close(c);
 }
 
-static void telecom(struct cw *c, const struct person *a)
+static void telecom(struct sim_xw *c, const struct person *a)
 {
 	char v[40];
 
@@ -877,185 +839,185 @@ static void telecom(struct cw *c, const struct person *a)
 	empty(c, "telecom", "value", v, "use", "WP", NULL);
 }
 
-static void person_name(struct cw *c, const struct person *a)
+static void person_name(struct sim_xw *c, const struct person *a)
 {
-	open_el(c, "name");
-	leaf(c, "prefix", a->prefix);
-	leaf(c, "given", a->given);
-	leaf(c, "family", a->family);
-	leaf(c, "suffix", "DR");
-	close_el(c);
+	sim_xw_open(c, "name");
+	sim_xw_leaf(c, "prefix", a->prefix);
+	sim_xw_leaf(c, "given", a->given);
+	sim_xw_leaf(c, "family", a->family);
+	sim_xw_leaf(c, "suffix", "DR");
+	sim_xw_close(c);
 }
 
-static void organization(struct cw *c, const char *name, const struct person *a, int setting)
+static void organization(struct sim_xw *c, const char *name, const struct person *a, int setting)
 {
-	open_el(c, name);
+	sim_xw_open(c, name);
 	empty(c, "id", "root", OID_STRUCT, "extension", a->org_id, NULL);
-	leaf(c, "name", a->org_name);
+	sim_xw_leaf(c, "name", a->org_name);
 	telecom(c, a);
 	addr(c, a);
 	if (setting)
 		empty(c, "standardIndustryClassCode", "code", "AMBULATOIRE", "displayName",
 		      "Ambulatoire", "codeSystem", "1.2.250.1.213.1.1.4.9", NULL);
-	close_el(c);
+	sim_xw_close(c);
 }
 
 /* assignedAuthor / assignedEntity content: id, profession, contact, person, organisation. */
-static void assigned(struct cw *c, const char *name, const struct person *a, int setting)
+static void assigned(struct sim_xw *c, const char *name, const struct person *a, int setting)
 {
-	open_el(c, name);
+	sim_xw_open(c, name);
 	empty(c, "id", "root", OID_RPPS, "extension", a->national_id, NULL);
 	empty(c, "code", "code", a->spec_code, "displayName", a->spec_label, "codeSystem", OID_J01,
 	      NULL);
 	addr(c, a);
 	telecom(c, a);
-	open_el(c, "assignedPerson");
+	sim_xw_open(c, "assignedPerson");
 	person_name(c, a);
-	close_el(c);
+	sim_xw_close(c);
 	organization(c, "representedOrganization", a, setting);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void patient_names(struct cw *c, const struct sim_dmp_patient *p)
+static void patient_names(struct sim_xw *c, const struct sim_dmp_patient *p)
 {
 	char given[101];
 
 	first_given(p, given);
-	open_el(c, "name");
-	open_el(c, "family");
-	attr(c, "qualifier", "BR");
-	text(c, p->birth_name);
-	close_el(c);
-	leaf(c, "given", p->first_names);
-	open_el(c, "given");
-	attr(c, "qualifier", "BR");
-	text(c, given);
-	close_el(c);
+	sim_xw_open(c, "name");
+	sim_xw_open(c, "family");
+	sim_xw_attr(c, "qualifier", "BR");
+	sim_xw_text(c, p->birth_name);
+	sim_xw_close(c);
+	sim_xw_leaf(c, "given", p->first_names);
+	sim_xw_open(c, "given");
+	sim_xw_attr(c, "qualifier", "BR");
+	sim_xw_text(c, given);
+	sim_xw_close(c);
 	if (p->used_name[0]) {
-		open_el(c, "family");
-		attr(c, "qualifier", "CL");
-		text(c, p->used_name);
-		close_el(c);
+		sim_xw_open(c, "family");
+		sim_xw_attr(c, "qualifier", "CL");
+		sim_xw_text(c, p->used_name);
+		sim_xw_close(c);
 	}
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void record_target(struct cw *c, const struct sim_dmp_patient *p)
+static void record_target(struct sim_xw *c, const struct sim_dmp_patient *p)
 {
 	char birth[9], mail[64];
 
 	compact_date(p->birth_date, birth);
 	snprintf(mail, sizeof mail, "mailto:%s@patient.mssante.fr", p->ins);
-	open_el(c, "recordTarget");
-	open_el(c, "patientRole");
+	sim_xw_open(c, "recordTarget");
+	sim_xw_open(c, "patientRole");
 	empty(c, "id", "root", p->oid, "extension", p->ins, NULL);
 	empty(c, "telecom", "value", mail, NULL);
-	open_el(c, "patient");
-	attr(c, "classCode", "PSN");
+	sim_xw_open(c, "patient");
+	sim_xw_attr(c, "classCode", "PSN");
 	patient_names(c, p);
 	empty(c, "administrativeGenderCode", "code", p->sex, "displayName",
 	      gendered(p, "Masculin", "Féminin"), "codeSystem", "2.16.840.1.113883.5.1", NULL);
 	empty(c, "birthTime", "value", birth, NULL);
-	open_el(c, "birthplace");
-	open_el(c, "place");
-	open_el(c, "addr");
-	leaf(c, "county", p->cog);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_open(c, "birthplace");
+	sim_xw_open(c, "place");
+	sim_xw_open(c, "addr");
+	sim_xw_leaf(c, "county", p->cog);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void author_block(struct cw *c, const struct doc_ctx *x)
+static void author_block(struct sim_xw *c, const struct doc_ctx *x)
 {
-	open_el(c, "author");
+	sim_xw_open(c, "author");
 	ts_el(c, "time", x->d->creation_time);
 	assigned(c, "assignedAuthor", x->k->author, 0);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void custodian(struct cw *c, const struct person *a)
+static void custodian(struct sim_xw *c, const struct person *a)
 {
-	open_el(c, "custodian");
-	open_el(c, "assignedCustodian");
-	open_el(c, "representedCustodianOrganization");
+	sim_xw_open(c, "custodian");
+	sim_xw_open(c, "assignedCustodian");
+	sim_xw_open(c, "representedCustodianOrganization");
 	empty(c, "id", "root", OID_STRUCT, "extension", a->org_id, NULL);
-	leaf(c, "name", a->org_name);
+	sim_xw_leaf(c, "name", a->org_name);
 	telecom(c, a);
 	addr(c, a);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void legal_authenticator(struct cw *c, const struct doc_ctx *x)
+static void legal_authenticator(struct sim_xw *c, const struct doc_ctx *x)
 {
-	open_el(c, "legalAuthenticator");
+	sim_xw_open(c, "legalAuthenticator");
 	ts_el(c, "time", x->d->creation_time);
 	empty(c, "signatureCode", "code", "S", NULL);
 	assigned(c, "assignedEntity", x->k->author, 1);
-	close_el(c);
+	sim_xw_close(c);
 }
 
 /* CR-BIO: the prescriber, and the order the laboratory received. */
-static void bio_order(struct cw *c, const struct doc_ctx *x)
+static void bio_order(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char ext[40];
 
-	open_el(c, "participant");
-	attr(c, "typeCode", "REF");
+	sim_xw_open(c, "participant");
+	sim_xw_attr(c, "typeCode", "REF");
 	template_id(c, "1.3.6.1.4.1.19376.1.3.3.1.6");
-	open_el(c, "time");
-	attr(c, "xsi:type", "IVL_TS");
+	sim_xw_open(c, "time");
+	sim_xw_attr(c, "xsi:type", "IVL_TS");
 	empty(c, "high", "value", x->d->service_time, NULL);
-	close_el(c);
-	open_el(c, "associatedEntity");
-	attr(c, "classCode", "PROV");
+	sim_xw_close(c);
+	sim_xw_open(c, "associatedEntity");
+	sim_xw_attr(c, "classCode", "PROV");
 	empty(c, "id", "root", OID_RPPS, "extension", gp.national_id, NULL);
 	empty(c, "code", "code", gp.spec_code, "displayName", gp.spec_label, "codeSystem", OID_J01,
 	      NULL);
 	addr(c, &gp);
 	telecom(c, &gp);
-	open_el(c, "associatedPerson");
+	sim_xw_open(c, "associatedPerson");
 	person_name(c, &gp);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 	snprintf(ext, sizeof ext, "%.8s%s", x->d->service_time, x->p->ins + 9);
-	open_el(c, "inFulfillmentOf");
-	open_el(c, "order");
+	sim_xw_open(c, "inFulfillmentOf");
+	sim_xw_open(c, "order");
 	empty(c, "id", "root", ORDER_ROOT, "extension", ext, NULL);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void service_event(struct cw *c, const struct doc_ctx *x, const char *code,
+static void service_event(struct sim_xw *c, const struct doc_ctx *x, const char *code,
 			  const char *system, const char *label, int first)
 {
-	open_el(c, "documentationOf");
-	open_el(c, "serviceEvent");
+	sim_xw_open(c, "documentationOf");
+	sim_xw_open(c, "serviceEvent");
 	empty(c, "code", "code", code, "displayName", label, "codeSystem", system, NULL);
 	if (x->k->body == BODY_BIO)
 		empty(c, "lab:statusCode", "code", "completed", NULL);
 	if (first) {
-		open_el(c, "effectiveTime");
+		sim_xw_open(c, "effectiveTime");
 		ts_el(c, "low", x->d->service_time);
 		ts_el(c, "high", x->d->creation_time);
-		close_el(c);
-		open_el(c, "performer");
-		attr(c, "typeCode", "PRF");
+		sim_xw_close(c);
+		sim_xw_open(c, "performer");
+		sim_xw_attr(c, "typeCode", "PRF");
 		if (x->k->body == BODY_BIO)
 			template_id(c, "1.3.6.1.4.1.19376.1.3.3.1.7");
 		assigned(c, "assignedEntity", x->k->author, 1);
-		close_el(c);
+		sim_xw_close(c);
 	}
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void documentation_of(struct cw *c, const struct doc_ctx *x)
+static void documentation_of(struct sim_xw *c, const struct doc_ctx *x)
 {
 	if (x->k->body != BODY_BIO) {
 		service_event(c, x, x->k->type_code, x->k->type_system, x->k->type_label, 1);
@@ -1066,43 +1028,43 @@ static void documentation_of(struct cw *c, const struct doc_ctx *x)
 		service_event(c, x, chapters[i].code, LOINC, chapters[i].label, i == 0);
 }
 
-static void related_document(struct cw *c, const struct doc_ctx *x)
+static void related_document(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char ext[64];
 
 	if (x->d->version < 2)
 		return;
 	snprintf(ext, sizeof ext, "%s.%d.%d", x->p->ins, x->d->kind + 1, x->d->version - 1);
-	open_el(c, "relatedDocument");
-	attr(c, "typeCode", "RPLC");
-	open_el(c, "parentDocument");
+	sim_xw_open(c, "relatedDocument");
+	sim_xw_attr(c, "typeCode", "RPLC");
+	sim_xw_open(c, "parentDocument");
 	empty(c, "id", "root", DOC_ROOT, "extension", ext, NULL);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void component_of(struct cw *c, const struct doc_ctx *x)
+static void component_of(struct sim_xw *c, const struct doc_ctx *x)
 {
 	const struct person *a = x->k->author;
 
-	open_el(c, "componentOf");
-	open_el(c, "encompassingEncounter");
+	sim_xw_open(c, "componentOf");
+	sim_xw_open(c, "encompassingEncounter");
 	empty(c, "code", "code", "AMB", "displayName", "Ambulatoire (hors établissement)",
 	      "codeSystem", "2.16.840.1.113883.5.4", NULL);
-	open_el(c, "effectiveTime");
+	sim_xw_open(c, "effectiveTime");
 	ts_el(c, "low", x->d->service_time);
-	close_el(c);
-	open_el(c, "location");
-	open_el(c, "healthCareFacility");
+	sim_xw_close(c);
+	sim_xw_open(c, "location");
+	sim_xw_open(c, "healthCareFacility");
 	empty(c, "code", "code", a->facility_code, "displayName", a->facility_label, "codeSystem",
 	      OID_R02, NULL);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void header_templates(struct cw *c, const struct doc_ctx *x)
+static void header_templates(struct sim_xw *c, const struct doc_ctx *x)
 {
 	template_id(c, "2.16.840.1.113883.2.8.2.1");
 	template_id(c, "1.2.250.1.213.1.1.1.1");
@@ -1122,7 +1084,7 @@ static void header_templates(struct cw *c, const struct doc_ctx *x)
 	}
 }
 
-static void header(struct cw *c, const struct doc_ctx *x)
+static void header(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char ext[64], set_ext[64], version[8];
 
@@ -1135,7 +1097,7 @@ static void header(struct cw *c, const struct doc_ctx *x)
 	empty(c, "id", "root", DOC_ROOT, "extension", ext, NULL);
 	empty(c, "code", "code", x->k->type_code, "displayName", x->k->type_label, "codeSystem",
 	      x->k->type_system, NULL);
-	leaf(c, "title", x->k->title);
+	sim_xw_leaf(c, "title", x->k->title);
 	ts_el(c, "effectiveTime", x->d->creation_time);
 	empty(c, "confidentialityCode", "code", "N", "displayName", "Normal", "codeSystem",
 	      "2.16.840.1.113883.5.25", NULL);
@@ -1155,149 +1117,149 @@ static void header(struct cw *c, const struct doc_ctx *x)
 
 /* ---- CDA bodies ------------------------------------------------------------------------- */
 
-static void body_n1(struct cw *c, const unsigned char *pdf, size_t len)
+static void body_n1(struct sim_xw *c, const unsigned char *pdf, size_t len)
 {
-	open_el(c, "component");
-	open_el(c, "nonXMLBody");
-	open_el(c, "text");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "nonXMLBody");
+	sim_xw_open(c, "text");
 	attrs(c, "mediaType", "application/pdf", "representation", "B64", NULL);
 	base64_text(c, pdf, len);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void pq(struct cw *c, const char *name, const char *value, const char *unit)
+static void pq(struct sim_xw *c, const char *name, const char *value, const char *unit)
 {
 	empty(c, name, "value", value, "unit", unit, NULL);
 }
 
-static void interpretation(struct cw *c, const char *code)
+static void interpretation(struct sim_xw *c, const char *code)
 {
 	empty(c, "interpretationCode", "code", code, "displayName", interp_label(code),
 	      "codeSystem", OID_INTERP, NULL);
 }
 
-static void reference_range(struct cw *c, const struct result *r,
+static void reference_range(struct sim_xw *c, const struct result *r,
 			    const struct sim_dmp_patient *p)
 {
-	open_el(c, "referenceRange");
-	attr(c, "typeCode", "REFV");
-	open_el(c, "observationRange");
+	sim_xw_open(c, "referenceRange");
+	sim_xw_attr(c, "typeCode", "REFV");
+	sim_xw_open(c, "observationRange");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN.CRT", NULL);
-	open_el(c, "value");
-	attr(c, "xsi:type", "IVL_PQ");
+	sim_xw_open(c, "value");
+	sim_xw_attr(c, "xsi:type", "IVL_PQ");
 	pq(c, "low", range_low(r, p), r->unit);
 	pq(c, "high", range_high(r, p), r->unit);
-	close_el(c);
+	sim_xw_close(c);
 	interpretation(c, "N");
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
 /* An earlier result of the same analysis (antériorité). */
-static void previous_result(struct cw *c, const struct doc_ctx *x, const struct result *r)
+static void previous_result(struct sim_xw *c, const struct doc_ctx *x, const struct result *r)
 {
 	char when[15];
 
 	if (!r->previous)
 		return;
 	previous_time(x->d, when);
-	open_el(c, "entryRelationship");
-	attr(c, "typeCode", "REFR");
-	open_el(c, "observation");
+	sim_xw_open(c, "entryRelationship");
+	sim_xw_attr(c, "typeCode", "REFR");
+	sim_xw_open(c, "observation");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN", NULL);
 	loinc(c, "code", r->loinc, r->loinc_label);
 	empty(c, "statusCode", "code", "completed", NULL);
 	ts_el(c, "effectiveTime", when);
-	open_el(c, "value");
+	sim_xw_open(c, "value");
 	attrs(c, "xsi:type", "PQ", "value", r->previous, "unit", r->unit, NULL);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void observation(struct cw *c, const struct doc_ctx *x, const struct result *r)
+static void observation(struct sim_xw *c, const struct doc_ctx *x, const struct result *r)
 {
 	char ref[40];
 
 	snprintf(ref, sizeof ref, "#%s", r->id);
-	open_el(c, "observation");
+	sim_xw_open(c, "observation");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN", NULL);
 	template_id(c, "1.3.6.1.4.1.19376.1.3.1.6");
 	template_id(c, "1.2.250.1.213.1.1.3.80");
-	open_el(c, "code");
+	sim_xw_open(c, "code");
 	attrs(c, "code", r->loinc, "displayName", r->loinc_label, "codeSystem", LOINC,
 	      "codeSystemName", "LOINC", NULL);
-	open_el(c, "originalText");
+	sim_xw_open(c, "originalText");
 	empty(c, "reference", "value", ref, NULL);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 	empty(c, "statusCode", "code", "completed", NULL);
 	ts_el(c, "effectiveTime", x->d->service_time);
-	open_el(c, "value");
+	sim_xw_open(c, "value");
 	attrs(c, "xsi:type", "PQ", "value", r->value, "unit", r->unit, NULL);
-	close_el(c);
+	sim_xw_close(c);
 	interpretation(c, r->interp);
 	reference_range(c, r, x->p);
 	previous_result(c, x, r);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void chapter_table(struct cw *c, const struct doc_ctx *x, const struct chapter *ch)
+static void chapter_table(struct sim_xw *c, const struct doc_ctx *x, const struct chapter *ch)
 {
 	char v[24], lo[24], hi[24], cell[96];
 
-	open_el(c, "text");
-	open_el(c, "table");
-	attr(c, "border", "0");
-	open_el(c, "thead");
-	open_el(c, "tr");
-	leaf(c, "th", "Examen");
-	leaf(c, "th", "Résultat");
-	leaf(c, "th", "Valeurs de référence");
-	leaf(c, "th", "Interprétation");
-	close_el(c);
-	close_el(c);
-	open_el(c, "tbody");
+	sim_xw_open(c, "text");
+	sim_xw_open(c, "table");
+	sim_xw_attr(c, "border", "0");
+	sim_xw_open(c, "thead");
+	sim_xw_open(c, "tr");
+	sim_xw_leaf(c, "th", "Examen");
+	sim_xw_leaf(c, "th", "Résultat");
+	sim_xw_leaf(c, "th", "Valeurs de référence");
+	sim_xw_leaf(c, "th", "Interprétation");
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_open(c, "tbody");
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct result *r = &ch->results[i];
 		fr_decimal(r->value, v);
 		fr_decimal(range_low(r, x->p), lo);
 		fr_decimal(range_high(r, x->p), hi);
-		open_el(c, "tr");
-		leaf(c, "td", r->label);
-		open_el(c, "td");
-		open_el(c, "content");
-		attr(c, "ID", r->id);
+		sim_xw_open(c, "tr");
+		sim_xw_leaf(c, "td", r->label);
+		sim_xw_open(c, "td");
+		sim_xw_open(c, "content");
+		sim_xw_attr(c, "ID", r->id);
 		snprintf(cell, sizeof cell, "%s %s", v, r->unit_shown);
-		text(c, cell);
-		close_el(c);
-		close_el(c);
+		sim_xw_text(c, cell);
+		sim_xw_close(c);
+		sim_xw_close(c);
 		snprintf(cell, sizeof cell, "%s - %s", lo, hi);
-		leaf(c, "td", cell);
-		leaf(c, "td", interp_label(r->interp));
-		close_el(c);
+		sim_xw_leaf(c, "td", cell);
+		sim_xw_leaf(c, "td", interp_label(r->interp));
+		sim_xw_close(c);
 	}
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void chapter_entry(struct cw *c, const struct doc_ctx *x, const struct chapter *ch)
+static void chapter_entry(struct sim_xw *c, const struct doc_ctx *x, const struct chapter *ch)
 {
-	open_el(c, "entry");
-	attr(c, "typeCode", "DRIV");
+	sim_xw_open(c, "entry");
+	sim_xw_attr(c, "typeCode", "DRIV");
 	template_id(c, "1.3.6.1.4.1.19376.1.3.1");
 	template_id(c, "1.2.250.1.213.1.1.3.21");
-	open_el(c, "act");
+	sim_xw_open(c, "act");
 	attrs(c, "classCode", "ACT", "moodCode", "EVN", NULL);
 	loinc(c, "code", ch->code, ch->label);
 	empty(c, "statusCode", "code", "completed", NULL);
 	if (ch->battery_code) {
-		open_el(c, "entryRelationship");
-		attr(c, "typeCode", "COMP");
-		open_el(c, "organizer");
+		sim_xw_open(c, "entryRelationship");
+		sim_xw_attr(c, "typeCode", "COMP");
+		sim_xw_open(c, "organizer");
 		attrs(c, "classCode", "BATTERY", "moodCode", "EVN", NULL);
 		template_id(c, "1.3.6.1.4.1.19376.1.3.1.4");
 		loinc(c, "code", ch->battery_code, ch->battery_label);
@@ -1305,61 +1267,61 @@ static void chapter_entry(struct cw *c, const struct doc_ctx *x, const struct ch
 		ts_el(c, "effectiveTime", x->d->service_time);
 	}
 	for (size_t i = 0; i < ch->n; i++) {
-		open_el(c, ch->battery_code ? "component" : "entryRelationship");
+		sim_xw_open(c, ch->battery_code ? "component" : "entryRelationship");
 		if (!ch->battery_code)
-			attr(c, "typeCode", "COMP");
+			sim_xw_attr(c, "typeCode", "COMP");
 		observation(c, x, &ch->results[i]);
-		close_el(c);
+		sim_xw_close(c);
 	}
 	if (ch->battery_code) {
-		close_el(c);
-		close_el(c);
+		sim_xw_close(c);
+		sim_xw_close(c);
 	}
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void chapter_section(struct cw *c, const struct doc_ctx *x, const struct chapter *ch)
+static void chapter_section(struct sim_xw *c, const struct doc_ctx *x, const struct chapter *ch)
 {
-	open_el(c, "component");
-	open_el(c, "section");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "section");
 	template_id(c, "1.3.6.1.4.1.19376.1.3.3.2.1");
 	template_id(c, "1.2.250.1.213.1.1.2.70");
 	loinc(c, "code", ch->code, ch->label);
-	leaf(c, "title", ch->title);
+	sim_xw_leaf(c, "title", ch->title);
 	chapter_table(c, x, ch);
 	chapter_entry(c, x, ch);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
 /* FR-Document-PDF-copie: the laboratory's PDF, which readers show first. */
-static void pdf_copy_section(struct cw *c, const unsigned char *pdf, size_t len)
+static void pdf_copy_section(struct sim_xw *c, const unsigned char *pdf, size_t len)
 {
-	open_el(c, "component");
-	open_el(c, "section");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "section");
 	template_id(c, "1.2.250.1.213.1.1.2.243");
 	loinc(c, "code", "55108-5", "Copie du document");
-	leaf(c, "title", "Copie PDF du compte rendu");
-	open_el(c, "text");
-	open_el(c, "table");
-	open_el(c, "tbody");
-	open_el(c, "tr");
-	open_el(c, "td");
+	sim_xw_leaf(c, "title", "Copie PDF du compte rendu");
+	sim_xw_open(c, "text");
+	sim_xw_open(c, "table");
+	sim_xw_open(c, "tbody");
+	sim_xw_open(c, "tr");
+	sim_xw_open(c, "td");
 	empty(c, "renderMultiMedia", "referencedObject", "doc-1", NULL);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	open_el(c, "entry");
-	open_el(c, "organizer");
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_open(c, "entry");
+	sim_xw_open(c, "organizer");
 	attrs(c, "classCode", "CLUSTER", "moodCode", "EVN", NULL);
 	template_id(c, "1.2.250.1.213.1.1.3.18");
 	loinc(c, "code", "55107-7", "Document attaché");
 	empty(c, "statusCode", "code", "completed", NULL);
-	open_el(c, "component");
-	open_el(c, "observation");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "observation");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN", NULL);
 	template_id(c, "1.3.6.1.4.1.19376.1.5.3.1.4.13");
 	template_id(c, "1.2.250.1.213.1.1.3.48");
@@ -1367,135 +1329,135 @@ static void pdf_copy_section(struct cw *c, const unsigned char *pdf, size_t len)
 	loinc(c, "code", "69764-9", "Type de document");
 	empty(c, "statusCode", "code", "completed", NULL);
 	empty(c, "effectiveTime", "nullFlavor", "NA", NULL);
-	open_el(c, "value");
+	sim_xw_open(c, "value");
 	attrs(c, "xsi:type", "CD", "code", "55108-5", "displayName", "Copie du document",
 	      "codeSystem", LOINC, NULL);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	open_el(c, "component");
-	open_el(c, "observationMedia");
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "observationMedia");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN", "ID", "doc-1", NULL);
-	open_el(c, "value");
+	sim_xw_open(c, "value");
 	attrs(c, "mediaType", "application/pdf", "representation", "B64", NULL);
 	base64_text(c, pdf, len);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void body_bio(struct cw *c, const struct doc_ctx *x, const unsigned char *pdf,
+static void body_bio(struct sim_xw *c, const struct doc_ctx *x, const unsigned char *pdf,
 		     size_t len)
 {
-	open_el(c, "component");
-	open_el(c, "structuredBody");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "structuredBody");
 	for (size_t i = 0; i < N_CHAPTERS; i++)
 		chapter_section(c, x, &chapters[i]);
 	pdf_copy_section(c, pdf, len);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
 /* The vaccine: the tetanus vaccine of the ANS example (CIS, CIP13 and ATC codes). */
 #define VACCINE_NAME "VACCIN TETANIQUE PASTEUR, suspension injectable en seringue préremplie. " \
 	"Vaccin tétanique adsorbé"
 
-static void vacc_table(struct cw *c, const struct doc_ctx *x)
+static void vacc_table(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char date[11], lot[16];
 
 	fr_date(x->d->service_time, date);
 	snprintf(lot, sizeof lot, "V%.6s", x->p->ins + 7);
-	open_el(c, "text");
-	open_el(c, "table");
-	attr(c, "border", "0");
-	open_el(c, "thead");
-	open_el(c, "tr");
-	leaf(c, "th", "Date");
-	leaf(c, "th", "Vaccin");
-	leaf(c, "th", "Lot n°");
-	leaf(c, "th", "Rang");
-	leaf(c, "th", "Voie d'administration");
-	leaf(c, "th", "Région d'administration");
-	leaf(c, "th", "Vaccinateur");
-	close_el(c);
-	close_el(c);
-	open_el(c, "tbody");
-	open_el(c, "tr");
-	leaf(c, "td", date);
-	open_el(c, "td");
-	open_el(c, "content");
-	attr(c, "ID", "vac-01");
-	text(c, VACCINE_NAME);
-	close_el(c);
-	close_el(c);
-	leaf(c, "td", lot);
-	leaf(c, "td", "3");
-	leaf(c, "td", "voie intramusculaire");
-	leaf(c, "td", "Deltoïde gauche");
-	leaf(c, "td", "Dr Jeanne MARTIN");
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_open(c, "text");
+	sim_xw_open(c, "table");
+	sim_xw_attr(c, "border", "0");
+	sim_xw_open(c, "thead");
+	sim_xw_open(c, "tr");
+	sim_xw_leaf(c, "th", "Date");
+	sim_xw_leaf(c, "th", "Vaccin");
+	sim_xw_leaf(c, "th", "Lot n°");
+	sim_xw_leaf(c, "th", "Rang");
+	sim_xw_leaf(c, "th", "Voie d'administration");
+	sim_xw_leaf(c, "th", "Région d'administration");
+	sim_xw_leaf(c, "th", "Vaccinateur");
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_open(c, "tbody");
+	sim_xw_open(c, "tr");
+	sim_xw_leaf(c, "td", date);
+	sim_xw_open(c, "td");
+	sim_xw_open(c, "content");
+	sim_xw_attr(c, "ID", "vac-01");
+	sim_xw_text(c, VACCINE_NAME);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_leaf(c, "td", lot);
+	sim_xw_leaf(c, "td", "3");
+	sim_xw_leaf(c, "td", "voie intramusculaire");
+	sim_xw_leaf(c, "td", "Deltoïde gauche");
+	sim_xw_leaf(c, "td", "Dr Jeanne MARTIN");
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void vaccine_product(struct cw *c, const struct doc_ctx *x)
+static void vaccine_product(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char lot[16];
 
 	snprintf(lot, sizeof lot, "V%.6s", x->p->ins + 7);
-	open_el(c, "consumable");
-	attr(c, "typeCode", "CSM");
-	open_el(c, "manufacturedProduct");
+	sim_xw_open(c, "consumable");
+	sim_xw_attr(c, "typeCode", "CSM");
+	sim_xw_open(c, "manufacturedProduct");
 	template_id(c, "2.16.840.1.113883.10.20.1.53");
 	template_id(c, "1.3.6.1.4.1.19376.1.5.3.1.4.7.2");
 	template_id(c, "1.2.250.1.213.1.1.3.43");
-	open_el(c, "manufacturedMaterial");
-	open_el(c, "code");
+	sim_xw_open(c, "manufacturedMaterial");
+	sim_xw_open(c, "code");
 	attrs(c, "code", "68747507", "displayName", VACCINE_NAME, "codeSystem",
 	      "1.2.250.1.213.2.3.1", "codeSystemName", "CIS", NULL);
-	open_el(c, "originalText");
+	sim_xw_open(c, "originalText");
 	empty(c, "reference", "value", "#vac-01", NULL);
-	close_el(c);
+	sim_xw_close(c);
 	empty(c, "translation", "code", "J07AM", "displayName", "vaccins tétaniques", "codeSystem",
 	      "2.16.840.1.113883.6.73", "codeSystemName", "ATC", NULL);
 	empty(c, "translation", "code", "3400932857241", "displayName", VACCINE_NAME,
 	      "codeSystem", "1.2.250.1.213.2.3.2", "codeSystemName", "CIP", NULL);
-	close_el(c);
-	leaf(c, "name", "vaccins tétaniques");
-	leaf(c, "lotNumberText", lot);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_leaf(c, "name", "vaccins tétaniques");
+	sim_xw_leaf(c, "lotNumberText", lot);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void vaccination_rank(struct cw *c)
+static void vaccination_rank(struct sim_xw *c)
 {
-	open_el(c, "entryRelationship");
-	attr(c, "typeCode", "SUBJ");
-	open_el(c, "observation");
+	sim_xw_open(c, "entryRelationship");
+	sim_xw_attr(c, "typeCode", "SUBJ");
+	sim_xw_open(c, "observation");
 	attrs(c, "classCode", "OBS", "moodCode", "EVN", NULL);
 	template_id(c, "2.16.840.1.113883.10.20.1.46");
 	template_id(c, "1.2.250.1.213.1.1.3.82");
 	loinc(c, "code", "30973-2", "Rang de la vaccination");
 	empty(c, "statusCode", "code", "completed", NULL);
 	empty(c, "value", "xsi:type", "INT", "value", "3", NULL);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void vaccination(struct cw *c, const struct doc_ctx *x)
+static void vaccination(struct sim_xw *c, const struct doc_ctx *x)
 {
 	char day[9], id[64];
 
 	snprintf(day, sizeof day, "%.8s", x->d->service_time);
 	uuid_of(x->d->unique_id, id);
-	open_el(c, "substanceAdministration");
+	sim_xw_open(c, "substanceAdministration");
 	attrs(c, "classCode", "SBADM", "moodCode", "EVN", "negationInd", "false", NULL);
 	template_id(c, "2.16.840.1.113883.10.20.1.24");
 	template_id(c, "1.3.6.1.4.1.19376.1.5.3.1.4.12");
@@ -1503,9 +1465,9 @@ static void vaccination(struct cw *c, const struct doc_ctx *x)
 	empty(c, "id", "root", id + 9, NULL);
 	empty(c, "code", "code", "BOOSTER", "displayName", "Rappel", "codeSystem",
 	      "2.16.840.1.113883.5.4", NULL);
-	open_el(c, "text");
+	sim_xw_open(c, "text");
 	empty(c, "reference", "value", "#vac-01", NULL);
-	close_el(c);
+	sim_xw_close(c);
 	empty(c, "statusCode", "code", "completed", NULL);
 	empty(c, "effectiveTime", "value", day, NULL);
 	empty(c, "routeCode", "code", "20035000", "displayName", "Voie intramusculaire",
@@ -1513,43 +1475,43 @@ static void vaccination(struct cw *c, const struct doc_ctx *x)
 	empty(c, "approachSiteCode", "code", "16217701000119102", "displayName", "deltoïde gauche",
 	      "codeSystem", "2.16.840.1.113883.6.96", "codeSystemName", "SNOMED CT", NULL);
 	vaccine_product(c, x);
-	open_el(c, "performer");
-	attr(c, "typeCode", "PRF");
+	sim_xw_open(c, "performer");
+	sim_xw_attr(c, "typeCode", "PRF");
 	assigned(c, "assignedEntity", &gp, 1);
-	close_el(c);
-	open_el(c, "author");
+	sim_xw_close(c);
+	sim_xw_open(c, "author");
 	attrs(c, "contextControlCode", "OP", "typeCode", "AUT", NULL);
 	ts_el(c, "time", x->d->service_time);
 	assigned(c, "assignedAuthor", &gp, 0);
-	close_el(c);
+	sim_xw_close(c);
 	vaccination_rank(c);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void body_vacc(struct cw *c, const struct doc_ctx *x)
+static void body_vacc(struct sim_xw *c, const struct doc_ctx *x)
 {
-	open_el(c, "component");
-	open_el(c, "structuredBody");
-	open_el(c, "component");
-	open_el(c, "section");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "structuredBody");
+	sim_xw_open(c, "component");
+	sim_xw_open(c, "section");
 	template_id(c, "2.16.840.1.113883.10.20.1.6");
 	template_id(c, "1.3.6.1.4.1.19376.1.5.3.1.3.23");
 	template_id(c, "1.2.250.1.213.1.1.2.147");
 	loinc(c, "code", "11369-6", "Historique des vaccinations");
-	leaf(c, "title", "Note de vaccination");
+	sim_xw_leaf(c, "title", "Note de vaccination");
 	vacc_table(c, x);
-	open_el(c, "entry");
+	sim_xw_open(c, "entry");
 	vaccination(c, x);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
-	close_el(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
 /* ---- one document ----------------------------------------------------------------------- */
 
-static int start_document(struct cw *c, const struct doc_ctx *x)
+static int start_document(struct sim_xw *c, const struct doc_ctx *x)
 {
 	if (xmlTextWriterSetIndent(c->w, 1) < 0 ||
 	    xmlTextWriterSetIndentString(c->w, BAD_CAST "  ") < 0 ||
@@ -1567,7 +1529,7 @@ static int start_document(struct cw *c, const struct doc_ctx *x)
 static int write_cda(const struct doc_ctx *x, const unsigned char *pdf, size_t pdf_len,
 		     xmlBufferPtr buf)
 {
-	struct cw c = { xmlNewTextWriterMemory(buf, 0), NULL, 0 };
+	struct sim_xw c = { xmlNewTextWriterMemory(buf, 0), NULL, 0 };
 
 	if (!c.w)
 		return -1;
@@ -1632,44 +1594,44 @@ void sim_dmp_docs_free(struct sim_dmp_patient *p)
 
 /* ---- XDS.b metadata (TD3.1) --------------------------------------------------------------- */
 
-static void slot(struct cw *c, const char *name, const char *const *values, size_t n)
+static void slot(struct sim_xw *c, const char *name, const char *const *values, size_t n)
 {
-	open_el(c, "Slot");
-	attr(c, "name", name);
-	open_el(c, "ValueList");
+	sim_xw_open(c, "Slot");
+	sim_xw_attr(c, "name", name);
+	sim_xw_open(c, "ValueList");
 	for (size_t i = 0; i < n; i++)
-		leaf(c, "Value", values[i]);
-	close_el(c);
-	close_el(c);
+		sim_xw_leaf(c, "Value", values[i]);
+	sim_xw_close(c);
+	sim_xw_close(c);
 }
 
-static void slot1(struct cw *c, const char *name, const char *value)
+static void slot1(struct sim_xw *c, const char *name, const char *value)
 {
 	slot(c, name, &value, 1);
 }
 
-static void localized_name(struct cw *c, const char *value)
+static void localized_name(struct sim_xw *c, const char *value)
 {
-	open_el(c, "Name");
+	sim_xw_open(c, "Name");
 	empty(c, "LocalizedString", "charset", "UTF-8", "xml:lang", "fr-FR", "value", value, NULL);
-	close_el(c);
+	sim_xw_close(c);
 }
 
 /* A Classification: scheme UUID, code, its coding scheme, label. */
-static void classification(struct cw *c, const struct sim_dmp_doc *d, const char *scheme,
+static void classification(struct sim_xw *c, const struct sim_dmp_doc *d, const char *scheme,
 			   const char *code, const char *coding, const char *label)
 {
 	char name[200], id[48];
 
 	snprintf(name, sizeof name, "%s#%s#%s", d->entry_uuid, scheme, code);
 	uuid_of(name, id);
-	open_el(c, "Classification");
+	sim_xw_open(c, "Classification");
 	attrs(c, "classificationScheme", scheme, "classifiedObject", d->entry_uuid, "id", id,
 	      "nodeRepresentation", code, "objectType",
 	      "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification", NULL);
 	slot1(c, "codingScheme", coding);
 	localized_name(c, label);
-	close_el(c);
+	sim_xw_close(c);
 }
 
 static void xcn(const struct person *a, char *out, size_t size)
@@ -1678,7 +1640,7 @@ static void xcn(const struct person *a, char *out, size_t size)
 		 OID_RPPS);
 }
 
-static void author_classification(struct cw *c, const struct sim_dmp_doc *d,
+static void author_classification(struct sim_xw *c, const struct sim_dmp_doc *d,
 				  const struct person *a)
 {
 	char name[200], id[48], person[200], inst[200], spec[200];
@@ -1689,7 +1651,7 @@ static void author_classification(struct cw *c, const struct sim_dmp_doc *d,
 	snprintf(inst, sizeof inst, "%s^^^^^&%s&ISO^IDNST^^^%s", a->org_name, OID_STRUCT,
 		 a->org_id);
 	snprintf(spec, sizeof spec, "%s^%s^%s", a->spec_code, a->spec_label, OID_J01);
-	open_el(c, "Classification");
+	sim_xw_open(c, "Classification");
 	attrs(c, "classificationScheme", "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d",
 	      "classifiedObject", d->entry_uuid, "id", id, "nodeRepresentation", "",
 	      "objectType", "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification",
@@ -1697,25 +1659,25 @@ static void author_classification(struct cw *c, const struct sim_dmp_doc *d,
 	slot1(c, "authorInstitution", inst);
 	slot1(c, "authorPerson", person);
 	slot1(c, "authorSpecialty", spec);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void external_id(struct cw *c, const struct sim_dmp_doc *d, const char *scheme,
+static void external_id(struct sim_xw *c, const struct sim_dmp_doc *d, const char *scheme,
 			const char *value, const char *label)
 {
 	char name[200], id[48];
 
 	snprintf(name, sizeof name, "%s#%s", d->entry_uuid, scheme);
 	uuid_of(name, id);
-	open_el(c, "ExternalIdentifier");
+	sim_xw_open(c, "ExternalIdentifier");
 	attrs(c, "id", id, "identificationScheme", scheme, "objectType",
 	      "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier",
 	      "registryObject", d->entry_uuid, "value", value, NULL);
 	localized_name(c, label);
-	close_el(c);
+	sim_xw_close(c);
 }
 
-static void entry_slots(struct cw *c, const struct sim_dmp_patient *p,
+static void entry_slots(struct sim_xw *c, const struct sim_dmp_patient *p,
 			const struct sim_dmp_doc *d, const char *patient_id, const char *const *extra)
 {
 	const struct doc_kind *k = &kinds[d->kind];
@@ -1745,7 +1707,7 @@ static void entry_slots(struct cw *c, const struct sim_dmp_patient *p,
 	slot1(c, "submissionTime", d->submission_time);
 }
 
-static void entry_classifications(struct cw *c, const struct sim_dmp_doc *d)
+static void entry_classifications(struct sim_xw *c, const struct sim_dmp_doc *d)
 {
 	const struct doc_kind *k = &kinds[d->kind];
 	const char *cc = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f";
@@ -1775,10 +1737,10 @@ int sim_dmp_write_entry_slots(xmlTextWriterPtr w, const char *rim,
 			      const struct sim_dmp_patient *p, const struct sim_dmp_doc *d,
 			      const char *patient_id, const char *const *extra)
 {
-	struct cw c = { w, rim, 0 };
+	struct sim_xw c = { w, rim, 0 };
 	const struct doc_kind *k = &kinds[d->kind];
 
-	open_el(&c, "ExtrinsicObject");
+	sim_xw_open(&c, "ExtrinsicObject");
 	attrs(&c, "id", d->entry_uuid, "lid", d->entry_uuid, "mimeType", "text/xml",
 	      "objectType", "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1", "status",
 	      d->deprecated ? "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
@@ -1790,7 +1752,7 @@ int sim_dmp_write_entry_slots(xmlTextWriterPtr w, const char *rim,
 		    "XDSDocumentEntry.patientId");
 	external_id(&c, d, "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab", d->unique_id,
 		    "XDSDocumentEntry.uniqueId");
-	close_el(&c);
+	sim_xw_close(&c);
 	return c.err ? -1 : 0;
 }
 
@@ -1807,4 +1769,43 @@ int sim_dmp_doc_pdf(const struct sim_dmp_patient *p, const struct sim_dmp_doc *d
 	struct doc_ctx x = { p, d, &kinds[d->kind] };
 
 	return build_pdf(&x, pdf, len);
+}
+
+/* ---- the guarded text writer shared with sim_mss.c ------------------------------------------ */
+
+void sim_xw_open(struct sim_xw *c, const char *name)
+{
+	if (!c->err && xmlTextWriterStartElementNS(c->w, BAD_CAST c->pfx, BAD_CAST name, NULL) < 0)
+		c->err = 1;
+}
+
+void sim_xw_close(struct sim_xw *c)
+{
+	if (!c->err && xmlTextWriterEndElement(c->w) < 0)
+		c->err = 1;
+}
+
+void sim_xw_attr(struct sim_xw *c, const char *name, const char *value)
+{
+	if (!c->err && xmlTextWriterWriteAttribute(c->w, BAD_CAST name, BAD_CAST value) < 0)
+		c->err = 1;
+}
+
+void sim_xw_text(struct sim_xw *c, const char *t)
+{
+	if (!c->err && xmlTextWriterWriteString(c->w, BAD_CAST t) < 0)
+		c->err = 1;
+}
+
+void sim_xw_leaf(struct sim_xw *c, const char *name, const char *t)
+{
+	sim_xw_open(c, name);
+	sim_xw_text(c, t);
+	sim_xw_close(c);
+}
+
+void sim_xw_comment(struct sim_xw *c, const char *t)
+{
+	if (!c->err && xmlTextWriterWriteComment(c->w, BAD_CAST t) < 0)
+		c->err = 1;
 }

@@ -609,80 +609,43 @@ static void oid_of(const char *name, char *out, size_t size)
 
 /* ---- METADATA.XML (ebRS 3.0 SubmitObjectsRequest, as the ANS XDM examples) ------------------- */
 
-struct xw {
-	xmlTextWriterPtr w;
-	int err;
-};
-
-static void x_open(struct xw *x, const char *name)
+static void x_slot(struct sim_xw *x, const char *name, const char *value)
 {
-	if (!x->err && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
-		x->err = 1;
+	sim_xw_open(x, "ns2:Slot");
+	sim_xw_attr(x, "name", name);
+	sim_xw_open(x, "ns2:ValueList");
+	sim_xw_leaf(x, "ns2:Value", value);
+	sim_xw_close(x);
+	sim_xw_close(x);
 }
 
-static void x_close(struct xw *x)
+static void x_name(struct sim_xw *x, const char *element, const char *value)
 {
-	if (!x->err && xmlTextWriterEndElement(x->w) < 0)
-		x->err = 1;
+	sim_xw_open(x, element);
+	sim_xw_open(x, "ns2:LocalizedString");
+	sim_xw_attr(x, "xml:lang", "fr-FR");
+	sim_xw_attr(x, "charset", "UTF-8");
+	sim_xw_attr(x, "value", value);
+	sim_xw_close(x);
+	sim_xw_close(x);
 }
 
-static void x_attr(struct xw *x, const char *name, const char *value)
-{
-	if (!x->err && xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) < 0)
-		x->err = 1;
-}
-
-static void x_comment(struct xw *x, const char *text)
-{
-	if (!x->err && xmlTextWriterWriteComment(x->w, BAD_CAST text) < 0)
-		x->err = 1;
-}
-
-static void x_leaf(struct xw *x, const char *name, const char *text)
-{
-	x_open(x, name);
-	if (!x->err && xmlTextWriterWriteString(x->w, BAD_CAST text) < 0)
-		x->err = 1;
-	x_close(x);
-}
-
-static void x_slot(struct xw *x, const char *name, const char *value)
-{
-	x_open(x, "ns2:Slot");
-	x_attr(x, "name", name);
-	x_open(x, "ns2:ValueList");
-	x_leaf(x, "ns2:Value", value);
-	x_close(x);
-	x_close(x);
-}
-
-static void x_name(struct xw *x, const char *element, const char *value)
-{
-	x_open(x, element);
-	x_open(x, "ns2:LocalizedString");
-	x_attr(x, "xml:lang", "fr-FR");
-	x_attr(x, "charset", "UTF-8");
-	x_attr(x, "value", value);
-	x_close(x);
-	x_close(x);
-}
-
-static void x_external_id(struct xw *x, const char *set_id, const char *scheme,
+static void x_external_id(struct sim_xw *x, const char *set_id, const char *scheme,
 			  const char *value, const char *label)
 {
 	char name[200], id[48];
 
 	snprintf(name, sizeof name, "%s#%s", set_id, scheme);
 	uuid_of(name, id);
-	x_open(x, "ns2:ExternalIdentifier");
-	x_attr(x, "id", id);
-	x_attr(x, "identificationScheme", scheme);
-	x_attr(x, "objectType",
+	sim_xw_open(x, "ns2:ExternalIdentifier");
+	sim_xw_attr(x, "id", id);
+	sim_xw_attr(x, "identificationScheme", scheme);
+	sim_xw_attr(x, "objectType",
 	       "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier");
-	x_attr(x, "registryObject", set_id);
-	x_attr(x, "value", value);
+	sim_xw_attr(x, "registryObject", set_id);
+	sim_xw_attr(x, "value", value);
 	x_name(x, "ns2:Name", label);
-	x_close(x);
+	sim_xw_close(x);
 }
 
 struct xdm_ctx {
@@ -694,20 +657,20 @@ struct xdm_ctx {
 	char set_id[48], set_unique[80];
 };
 
-static void set_author(struct xw *x, const struct xdm_ctx *c)
+static void set_author(struct sim_xw *x, const struct xdm_ctx *c)
 {
 	const struct cda_info *ci = c->ci;
 	char name[200], id[48], v[600];
 
 	snprintf(name, sizeof name, "%s#author", c->set_id);
 	uuid_of(name, id);
-	x_comment(x, " Auteur du lot de soumission ");
-	x_open(x, "ns2:Classification");
-	x_attr(x, "classificationScheme", "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d");
-	x_attr(x, "classifiedObject", c->set_id);
-	x_attr(x, "id", id);
-	x_attr(x, "nodeRepresentation", "");
-	x_attr(x, "objectType",
+	sim_xw_comment(x, " Auteur du lot de soumission ");
+	sim_xw_open(x, "ns2:Classification");
+	sim_xw_attr(x, "classificationScheme", "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d");
+	sim_xw_attr(x, "classifiedObject", c->set_id);
+	sim_xw_attr(x, "id", id);
+	sim_xw_attr(x, "nodeRepresentation", "");
+	sim_xw_attr(x, "objectType",
 	       "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification");
 	snprintf(v, sizeof v, "%s^^^^^&%s&ISO^IDNST^^^%s", ci->org_name,
 		 ci->org_root[0] ? ci->org_root : OID_STRUCT, ci->org_id);
@@ -717,49 +680,49 @@ static void set_author(struct xw *x, const struct xdm_ctx *c)
 	x_slot(x, "authorPerson", v);
 	snprintf(v, sizeof v, "%s^%s^%s", ci->spec_code, ci->spec_label, ci->spec_system);
 	x_slot(x, "authorSpecialty", v);
-	x_close(x);
+	sim_xw_close(x);
 }
 
-static void set_classifications(struct xw *x, const struct xdm_ctx *c)
+static void set_classifications(struct sim_xw *x, const struct xdm_ctx *c)
 {
 	char name[200], id[48];
 
 	snprintf(name, sizeof name, "%s#submissionset", c->set_id);
 	uuid_of(name, id);
-	x_open(x, "ns2:Classification");
-	x_attr(x, "classificationNode", "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd");
-	x_attr(x, "classifiedObject", c->set_id);
-	x_attr(x, "id", id);
-	x_attr(x, "objectType",
+	sim_xw_open(x, "ns2:Classification");
+	sim_xw_attr(x, "classificationNode", "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd");
+	sim_xw_attr(x, "classifiedObject", c->set_id);
+	sim_xw_attr(x, "id", id);
+	sim_xw_attr(x, "objectType",
 	       "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification");
-	x_close(x);
+	sim_xw_close(x);
 	set_author(x, c);
 	/* contentTypeCode: the ANS generator puts the healthcare facility type there. */
 	snprintf(name, sizeof name, "%s#contenttype", c->set_id);
 	uuid_of(name, id);
-	x_open(x, "ns2:Classification");
-	x_attr(x, "classificationScheme", "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500");
-	x_attr(x, "classifiedObject", c->set_id);
-	x_attr(x, "id", id);
-	x_attr(x, "nodeRepresentation", c->ci->facility_code);
-	x_attr(x, "objectType",
+	sim_xw_open(x, "ns2:Classification");
+	sim_xw_attr(x, "classificationScheme", "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500");
+	sim_xw_attr(x, "classifiedObject", c->set_id);
+	sim_xw_attr(x, "id", id);
+	sim_xw_attr(x, "nodeRepresentation", c->ci->facility_code);
+	sim_xw_attr(x, "objectType",
 	       "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification");
 	x_slot(x, "codingScheme", c->ci->facility_system);
 	x_name(x, "ns2:Name", c->ci->facility_label);
-	x_close(x);
+	sim_xw_close(x);
 }
 
-static void submission_set(struct xw *x, const struct xdm_ctx *c)
+static void submission_set(struct sim_xw *x, const struct xdm_ctx *c)
 {
 	char source[160];
 
 	snprintf(source, sizeof source, "%s.%s", c->ci->custodian_root, c->ci->custodian_id);
-	x_comment(x, " Lot de soumission (RegistryPackage) ");
-	x_open(x, "ns2:RegistryPackage");
-	x_attr(x, "id", c->set_id);
-	x_attr(x, "objectType", "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:"
+	sim_xw_comment(x, " Lot de soumission (RegistryPackage) ");
+	sim_xw_open(x, "ns2:RegistryPackage");
+	sim_xw_attr(x, "id", c->set_id);
+	sim_xw_attr(x, "objectType", "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:"
 	       "RegistryPackage");
-	x_attr(x, "status", "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved");
+	sim_xw_attr(x, "status", "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved");
 	x_slot(x, "submissionTime", c->d->submission_time);
 	x_name(x, "ns2:Name", c->ci->title);
 	x_name(x, "ns2:Description", "");
@@ -770,31 +733,31 @@ static void submission_set(struct xw *x, const struct xdm_ctx *c)
 		      "XDSSubmissionSet.sourceId");
 	x_external_id(x, c->set_id, "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8",
 		      c->set_unique, "XDSSubmissionSet.uniqueId");
-	x_close(x);
+	sim_xw_close(x);
 }
 
-static void association(struct xw *x, const struct xdm_ctx *c)
+static void association(struct sim_xw *x, const struct xdm_ctx *c)
 {
 	char name[200], id[48];
 
 	snprintf(name, sizeof name, "%s#hasmember", c->set_id);
 	uuid_of(name, id);
-	x_comment(x, " Association lot de soumission - document ");
-	x_open(x, "ns2:Association");
-	x_attr(x, "associationType", "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember");
-	x_attr(x, "id", id);
-	x_attr(x, "objectType",
+	sim_xw_comment(x, " Association lot de soumission - document ");
+	sim_xw_open(x, "ns2:Association");
+	sim_xw_attr(x, "associationType", "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember");
+	sim_xw_attr(x, "id", id);
+	sim_xw_attr(x, "objectType",
 	       "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association");
-	x_attr(x, "sourceObject", c->set_id);
-	x_attr(x, "targetObject", c->d->entry_uuid);
+	sim_xw_attr(x, "sourceObject", c->set_id);
+	sim_xw_attr(x, "targetObject", c->d->entry_uuid);
 	x_slot(x, "SubmissionSetStatus", "Original");
-	x_close(x);
+	sim_xw_close(x);
 }
 
 static int write_metadata(const struct xdm_ctx *c, struct buf *out)
 {
 	xmlBufferPtr xb = xmlBufferCreate();
-	struct xw x = { xb ? xmlNewTextWriterMemory(xb, 0) : NULL, 0 };
+	struct sim_xw x = { xb ? xmlNewTextWriterMemory(xb, 0) : NULL, NULL, 0 };
 	const char *extra[] = { "urn:action:extraMetadataSlot", c->action, "URI", "DOC0001.XML",
 				NULL };
 	const char *const *slots = c->action ? extra : extra + 2;
@@ -808,15 +771,15 @@ static int write_metadata(const struct xdm_ctx *c, struct buf *out)
 	    xmlTextWriterSetIndentString(x.w, BAD_CAST "   ") < 0 ||
 	    xmlTextWriterStartDocument(x.w, "1.0", "UTF-8", NULL) < 0)
 		x.err = 1;
-	x_open(&x, "ns5:SubmitObjectsRequest");
-	x_attr(&x, "xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
-	x_attr(&x, "xmlns:xsd", "http://www.w3.org/2001/XMLSchema");
-	x_attr(&x, "xmlns:ns5", LCM_NS);
-	x_open(&x, "RegistryObjectList");
-	x_attr(&x, "xmlns", RIM_NS);
-	x_attr(&x, "xmlns:ns2", RIM_NS);
+	sim_xw_open(&x, "ns5:SubmitObjectsRequest");
+	sim_xw_attr(&x, "xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
+	sim_xw_attr(&x, "xmlns:xsd", "http://www.w3.org/2001/XMLSchema");
+	sim_xw_attr(&x, "xmlns:ns5", LCM_NS);
+	sim_xw_open(&x, "RegistryObjectList");
+	sim_xw_attr(&x, "xmlns", RIM_NS);
+	sim_xw_attr(&x, "xmlns:ns2", RIM_NS);
 	submission_set(&x, c);
-	x_comment(&x, c->action && c->action[0] == 'D'
+	sim_xw_comment(&x, c->action && c->action[0] == 'D'
 		  ? " ExtraMetadata suppression de document "
 		  : c->action ? " ExtraMetadata remplacement de document "
 			      : " Document (ExtrinsicObject) - CDA DOC0001.XML ");

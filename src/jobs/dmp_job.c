@@ -337,37 +337,6 @@ static int authorize(struct run *rn)
 
 /* ---- retrieval ---------------------------------------------------------------------------- */
 
-static int read_file(const char *path, void **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
-	char *b;
-	size_t got = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) || sb.st_size < 0 || sb.st_size > DMP_FILE_MAX ||
-	    !(b = malloc((size_t)sb.st_size + 1))) {
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)sb.st_size) {
-		ssize_t n = read(fd, b + got, (size_t)sb.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	return 0;
-}
-
 /* A private directory for the helper's files, removed afterwards. */
 static int make_dir(char *dir, size_t size)
 {
@@ -453,7 +422,7 @@ static int retrieve(struct run *rn, long long row_id, struct fetched *f)
 	snprintf(rq->out_dir, sizeof rq->out_dir, "%s", dir);
 	if (call(rn, rq, &f->r) != DMP_OK) {
 		fail_with(rn, &f->r);
-	} else if (read_file(f->r.original_path, &f->original, &f->len)) {
+	} else if (net_remote_read_file(f->r.original_path, DMP_FILE_MAX, &f->original, &f->len)) {
 		snprintf(rn->msg, sizeof rn->msg, "Document reçu illisible : %s", strerror(errno));
 		rn->flags |= DMP_JOB_ERROR;
 	} else if (f->r.is_cda && strcmp(f->r.cda.patient_ins, rn->p.ins_matricule)) {
@@ -461,7 +430,7 @@ static int retrieve(struct run *rn, long long row_id, struct fetched *f)
 			 "document non intégré", f->row.doc.title);
 		rn->flags |= DMP_JOB_ERROR;
 	} else {
-		if (f->r.pdf_path[0] && read_file(f->r.pdf_path, &f->pdf, &f->pdf_len) == 0 &&
+		if (f->r.pdf_path[0] && net_remote_read_file(f->r.pdf_path, DMP_FILE_MAX, &f->pdf, &f->pdf_len) == 0 &&
 		    pdf_text_extract(f->r.pdf_path, &f->text, f->text_err, sizeof f->text_err))
 			f->text = NULL;
 		rc = 0;

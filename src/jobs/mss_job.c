@@ -168,40 +168,6 @@ static int make_archive(const char *dir, char *err, size_t errsize)
 	return 0;
 }
 
-/* A file of the archive (never through a symbolic link), at most max bytes. */
-static int read_file(const char *path, long long max, void **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
-	char *b;
-	size_t got = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > max ||
-	    !(b = malloc((size_t)sb.st_size + 1))) {
-		if (fstat(fd, &sb) == 0 && sb.st_size > max)
-			errno = EFBIG;
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)sb.st_size) {
-		ssize_t n = read(fd, b + got, (size_t)sb.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	return 0;
-}
-
 /* ---- one call through vigie-net ----------------------------------------------------------- */
 
 static int is_down(int rc)
@@ -744,12 +710,12 @@ static int load_doc(const struct mss_item_full *f, struct doc_bytes *b, char *er
 			 f->doc.error[0] ? " : " : "", f->doc.error);
 		return -1;
 	}
-	if (read_file(f->doc.file, MSS_FILE_MAX, &b->original, &b->len)) {
+	if (net_remote_read_file(f->doc.file, MSS_FILE_MAX, &b->original, &b->len)) {
 		snprintf(err, errsize, "document illisible dans l'archive (%s)", strerror(errno));
 		return -1;
 	}
 	if (pdf[0]) {
-		if (read_file(pdf, MSS_FILE_MAX, &b->pdf, &b->pdf_len)) {
+		if (net_remote_read_file(pdf, MSS_FILE_MAX, &b->pdf, &b->pdf_len)) {
 			snprintf(b->text_err, sizeof b->text_err, "Copie PDF illisible dans l'archive "
 				 "(%s).", strerror(errno));
 		} else if (pdf_text_extract(pdf, &b->text, b->text_err, sizeof b->text_err)) {

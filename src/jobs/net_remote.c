@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,4 +178,37 @@ int net_remote_run(const char *mode, const char *request, size_t len, size_t max
 			 "arrêté sans répondre%s", WIFSIGNALED(status) ? " (signal)" : "");
 	*reply = buf;
 	return NET_REMOTE_OK;
+}
+
+int net_remote_read_file(const char *path, long long max, void **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	char *b;
+	size_t got = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > max ||
+	    !(b = malloc((size_t)sb.st_size + 1))) {
+		if (fstat(fd, &sb) == 0 && sb.st_size > max)
+			errno = EFBIG;
+		close(fd);
+		return -1;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = read(fd, b + got, (size_t)sb.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	b[got] = 0;
+	*buf = b;
+	*len = got;
+	return 0;
 }

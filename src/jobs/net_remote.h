@@ -23,4 +23,8 @@ enum {
 int net_remote_run(const char *mode, const char *request, size_t len, size_t max, char **reply,
 		   int (*stop)(void *), void *stop_ctx, char *err, size_t errsize);
 
+/* Reads a regular file the helper wrote (never through a symbolic link; at most max bytes,
+ * else errno EFBIG) into *buf (malloc'd, NUL-terminated after *len bytes). 0 or -1. */
+int net_remote_read_file(const char *path, long long max, void **buf, size_t *len);
+
 #endif

@@ -13,6 +13,7 @@
 #include "core/consent.h"
 #include "core/dica.h"
 #include "core/identity.h"
+#include "tests/unit/tmpdb.h"
 #include "store/consent.h"
 #include "store/db.h"
 #include "store/dmp_store.h"
@@ -459,33 +460,19 @@ END_TEST
 
 /* ---- store -------------------------------------------------------------------------------- */
 
-static char dir[64];
-static char db_path[128];
+static struct tmpdb db;
 static struct store *st;
 
 static void setup(void)
 {
-	char err[256];
-
-	snprintf(dir, sizeof dir, "/tmp/vigie-test-dica-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(db_path, sizeof db_path, "%s/t.db", dir);
-	ck_assert_int_eq(store_open(db_path, STORE_OPEN_CREATE, &st, err, sizeof err), 0);
-	store_set_user(st, "jmartin");
+	tmpdb_open(&db, "dica");
+	st = db.st;
 }
 
 static void teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char path[160];
-
-	store_close(st);
+	tmpdb_close(&db);
 	st = NULL;
-	for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
-		snprintf(path, sizeof path, "%s%s", db_path, sfx[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 static long long new_patient(const char *name)

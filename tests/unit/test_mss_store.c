@@ -14,6 +14,7 @@
 #include "core/ins.h"
 #include "core/mss_types.h"
 #include "core/mss_wire.h"
+#include "tests/unit/tmpdb.h"
 #include "store/db.h"
 #include "store/documents.h"
 #include "store/mss_store.h"
@@ -26,33 +27,19 @@
 #define INS_C "280051234567834"
 #define INS_D "169039901234529"
 
-static char dir[64];
-static char db_path[128];
+static struct tmpdb db;
 static struct store *st;
 
 static void setup(void)
 {
-	char err[256];
-
-	snprintf(dir, sizeof dir, "/tmp/vigie-test-mss-store-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(db_path, sizeof db_path, "%s/t.db", dir);
-	ck_assert_int_eq(store_open(db_path, STORE_OPEN_CREATE, &st, err, sizeof err), 0);
-	store_set_user(st, "jmartin");
+	tmpdb_open(&db, "mss-store");
+	st = db.st;
 }
 
 static void teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char path[160];
-
-	store_close(st);
+	tmpdb_close(&db);
 	st = NULL;
-	for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
-		snprintf(path, sizeof path, "%s%s", db_path, sfx[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
